@@ -10,7 +10,6 @@ DEMO_DIR = Path(os.environ.get("GANSU_DEMO_DIR", DATA_DIR / "demo"))
 GEO_DIR = DATA_DIR / "geo"
 REFERENCE_DIR = DATA_DIR / "reference"
 SCHEMA_SQL = ROOT / "etl" / "schema.sql"
-MARTS_SQL = ROOT / "etl" / "marts.sql"
 
 PLAN_START_YEAR = 2018
 PLAN_YEARS = (2018, 2019, 2020)

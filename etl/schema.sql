@@ -81,7 +81,7 @@ CREATE TABLE fct_household_snapshot (
     load_id INTEGER
 );
 
--- ---- marts: rebuilt from dim/fct after every load (etl/marts.sql) ----
+-- ---- marts: rebuilt from dim/fct after every load (etl/marts.py) ----
 -- mart_snapshot(as_of, quarter_label '2019Q2', is_latest)
 -- mart_county_year(as_of, county_code, year 2018..2020, pathway 'all'|'industry'|…|'water',
 --                  plan_people, actual_people, plan_households, actual_households,
@@ -96,4 +96,4 @@ CREATE TABLE fct_household_snapshot (
 --                     planned_exit_year, actual_exit_year, exited, behind_schedule)
 -- mart_county_breakdown(as_of, county_code, dimension 'status'|'attribute'|'cause', category, households, people)
 -- mart_quarter_profile(year, quarter, people, share)     -- when in the year people exit (latest snapshot)
--- mart_reconciliation(level, code, name, check_name, expected, actual, difference)
+-- mart_reconciliation(level, code, name, check_name, year, expected, actual, difference)  -- mismatches only

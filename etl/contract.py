@@ -1,0 +1,168 @@
+"""The input contract of SPEC §4: tables, their columns (English and Chinese headers) and allowed values."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    zh: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    zh: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+COUNTIES = Table(
+    "counties",
+    "县",
+    (
+        Column("county_code", "县代码", aliases=("县区代码", "行政区划代码")),
+        Column("county_name", "县名称", True, ("县区名称", "县(市、区)")),
+        Column("prefecture_code", "市州代码"),
+        Column("prefecture_name", "市州名称", aliases=("市州",)),
+        Column("is_poverty_county", "是否贫困县", True),
+        Column("poverty_type", "贫困县类型"),
+        Column("deep_poverty", "深度贫困类型"),
+        Column("rural_population", "农村人口", True),
+        Column("planned_exit_year", "计划摘帽年度"),
+        Column("actual_exit_year", "实际摘帽年度"),
+        Column("actual_exit_date", "批准退出日期"),
+    ),
+    ("county_code",),
+)
+
+COUNTY_TARGETS = Table(
+    "county_targets",
+    "县年度目标",
+    (
+        Column("county_code", "县代码", True, ("县区代码",)),
+        Column("year", "年度", True),
+        Column("indicator", "指标", True),
+        Column("target", "目标值", True),
+    ),
+    ("county_code", "year", "indicator"),
+)
+
+VILLAGES = Table(
+    "villages",
+    "村",
+    (
+        Column("village_code", "村代码", True, ("行政村代码",)),
+        Column("village_name", "村名称", True, ("行政村名称",)),
+        Column("township_name", "乡镇", aliases=("乡镇名称",)),
+        Column("county_code", "县代码", True, ("县区代码",)),
+        Column("village_category", "贫困村类别", True),
+        Column("is_deep_poverty", "是否深度贫困村"),
+        Column("rural_population", "农村人口", True),
+        Column("planned_exit_year", "计划退出年度", True, ("计划摘帽年度",)),
+        Column("actual_exit_year", "实际退出年度", aliases=("实际摘帽年度",)),
+        Column("lon", "经度"),
+        Column("lat", "纬度"),
+    ),
+    ("village_code",),
+)
+
+HOUSEHOLDS = Table(
+    "households",
+    "户",
+    (
+        Column("household_id", "户编号", True),
+        Column("village_code", "村代码", True, ("行政村代码",)),
+        Column("household_size", "家庭人口数", True),
+        Column("head_name", "户主姓名"),
+        Column("head_id_number", "户主证件号码", aliases=("户主身份证号",)),
+        Column("household_attribute", "贫困户属性", True),
+        Column("main_cause", "主要致贫原因"),
+        Column("pathways", "帮扶措施"),
+        Column("planned_exit_year", "计划脱贫年度", True),
+        Column("status", "脱贫状态", True),
+        Column("exit_date", "脱贫日期"),
+        Column("as_of", "数据截止日期", True),
+    ),
+    ("as_of", "household_id"),
+)
+
+TABLES = {t.name: t for t in (COUNTIES, COUNTY_TARGETS, VILLAGES, HOUSEHOLDS)}
+LOAD_ORDER = ("counties", "villages", "county_targets", "households")
+
+POVERTY_TYPES = ("片区", "插花")
+DEEP_POVERTY_TYPES = ("两州一县", "省定")
+VILLAGE_CATEGORIES = ("建档立卡贫困村", "深度贫困非建档村")
+HOUSEHOLD_ATTRIBUTES = ("一般贫困户", "低保贫困户", "特困供养贫困户")
+STATUSES = ("未脱贫", "已脱贫", "返贫")
+MAIN_CAUSES = (
+    "因病", "因残", "因学", "因灾", "缺土地", "缺水", "缺技术", "缺劳力", "缺资金", "交通条件落后",
+    "自身发展动力不足", "其他",
+)
+
+# pathway: (short Chinese name as in households.pathways, column suffix, target indicator)
+PATHWAYS = (
+    ("产业", "industry", "industry_people"),
+    ("就业", "employment", "employment_people"),
+    ("搬迁", "relocation", "relocation_people"),
+    ("生态", "ecology", "ecology_people"),
+    ("兜底", "social_security", "social_security_people"),
+    ("危房", "housing", "housing_households"),
+    ("饮水", "water", "water_households"),
+)
+
+INDICATORS = {
+    "people_exit": "脱贫人口",
+    "households_exit": "脱贫户数",
+    "villages_exit": "退出贫困村",
+    "industry_people": "产业脱贫人口",
+    "employment_people": "转移就业脱贫人口",
+    "relocation_people": "易地扶贫搬迁人口",
+    "ecology_people": "生态补偿脱贫人口",
+    "social_security_people": "低保兜底人口",
+    "housing_households": "危房改造户数",
+    "water_households": "饮水安全户数",
+}
+
+YEAR_RANGE = {"county": (2014, 2020), "village": (2014, 2020), "household": (2018, 2020), "target": (2018, 2020)}
+TOTAL_LABELS = ("合计", "总计", "小计", "总合计", "全省合计")
+
+
+def normalize_header(text: str) -> str:
+    """NFKC, no spaces, no unit in brackets, no required-marker: '农村人口（人）*' -> '农村人口'."""
+    text = unicodedata.normalize("NFKC", str(text or ""))
+    text = re.sub(r"\(.*?\)|\[.*?\]|[*\s]", "", text)
+    return text.strip().lower()
+
+
+def header_lookup(table: Table) -> dict[str, str]:
+    lookup = {}
+    for col in table.columns:
+        for label in (col.name, col.zh, *col.aliases):
+            lookup[normalize_header(label)] = col.name
+    return lookup
+
+
+def match_headers(table: Table, headers: list[str]) -> dict[int, str]:
+    """Position in the header row -> canonical column name, for the headers this table knows."""
+    lookup = header_lookup(table)
+    found = {}
+    for i, h in enumerate(headers):
+        name = lookup.get(normalize_header(h))
+        if name and name not in found.values():
+            found[i] = name
+    return found
+
+
+def indicator_lookup() -> dict[str, str]:
+    lookup = {normalize_header(k): k for k in INDICATORS}
+    lookup.update({normalize_header(v): k for k, v in INDICATORS.items()})
+    return lookup

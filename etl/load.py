@@ -1,0 +1,364 @@
+"""Load a folder (or one file) of contract tables into the warehouse, all or nothing.
+
+The load works on a copy of the warehouse and swaps it in with os.replace only when everything succeeded,
+so a failed or killed load leaves the warehouse exactly as it was and readers never see half a load.
+Files already loaded (same SHA-256) are skipped: loading the same file twice changes nothing.
+"""
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+from tqdm import tqdm
+
+from etl import paths
+from etl.contract import LOAD_ORDER, PATHWAYS
+from etl.marts import build_marts
+from etl.read import InputError, Staged, stage_file
+from etl.validate import PATHWAY_NAMES, PATHWAY_SPLIT, install_macros, reject_sql, typed_select
+
+SCHEMA_VERSION = "1"
+DEMO_MANIFEST = "DEMO.json"
+
+
+class LoadFailed(Exception):
+    """The load did not happen; the warehouse is unchanged. The message says why and what to do."""
+
+
+@dataclass
+class TableReport:
+    file_name: str
+    table: str
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    status: str = "loaded"
+    blank_lines: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    rejects_by_rule: dict[str, int] = field(default_factory=dict)
+
+    def line(self) -> str:
+        if self.status == "unchanged":
+            return f"{self.file_name:<36} {self.table:<15} unchanged (already loaded, same SHA-256)"
+        ok = "ok" if self.rows_in == self.rows_loaded + self.rows_rejected else "MISMATCH"
+        text = (f"{self.file_name:<36} {self.table:<15} rows in {self.rows_in:>9,} = loaded {self.rows_loaded:>9,}"
+                f" + rejected {self.rows_rejected:>7,}  [{ok}]")
+        if self.rejects_by_rule:
+            text += "  rejects: " + ", ".join(f"{k} {v}" for k, v in sorted(self.rejects_by_rule.items()))
+        if self.blank_lines:
+            text += f"  (blank lines skipped: {self.blank_lines})"
+        if self.ignored_columns:
+            text += f"  (columns not in the contract, ignored: {', '.join(self.ignored_columns)})"
+        return text
+
+
+@dataclass
+class LoadReport:
+    load_id: int | None
+    status: str  # loaded | unchanged
+    tables: list[TableReport]
+    seconds: float = 0.0
+
+    def text(self) -> str:
+        lines = [r.line() for r in self.tables]
+        head = (f"load {self.load_id}: {self.status} in {self.seconds:.1f} s" if self.load_id
+                else "nothing to load: every file was loaded before (warehouse unchanged)")
+        return "\n".join([head, *lines])
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_files(source: Path) -> list[Path]:
+    if source.is_file():
+        return [source]
+    if not source.is_dir():
+        raise LoadFailed(f"{source}: 找不到文件或目录 (no such file or folder).")
+    files = sorted(p for p in source.rglob("*") if p.suffix.lower() in (".csv", ".xlsx", ".xlsm")
+                   and not p.name.startswith(("~$", ".")))
+    if not files:
+        raise LoadFailed(f"{source}: 目录中没有 CSV 或 XLSX 文件 (no .csv or .xlsx files in the folder).")
+    return files
+
+
+@contextmanager
+def writer_lock(db: Path):
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open(db.parent / f".{db.name}.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise LoadFailed(f"{db}: 另一个导入正在进行 (another load is running); 请稍后再试.") from exc
+        yield
+
+
+def loaded_checksums(db: Path) -> set[str]:
+    if not db.exists():
+        return set()
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {r[0] for r in con.execute("SELECT sha256 FROM etl_load_files WHERE status = 'loaded'").fetchall()}
+
+
+def is_demo_source(source: Path) -> bool:
+    folder = source if source.is_dir() else source.parent
+    manifest = folder / DEMO_MANIFEST
+    return manifest.exists() and json.loads(manifest.read_text(encoding="utf-8")).get("demo") is True
+
+
+def load(source: Path, db: Path = paths.WAREHOUSE, progress: bool = True) -> LoadReport:
+    started = time.perf_counter()
+    source, db = Path(source), Path(db)
+    files = input_files(source)
+    with writer_lock(db):
+        sums = {f: sha256(f) for f in tqdm(files, desc="checksums", unit="file", disable=not progress)}
+        known = loaded_checksums(db)
+        new_files = [f for f in files if sums[f] not in known]
+        unchanged = [TableReport(f.name, "-", status="unchanged") for f in files if sums[f] in known]
+        if not new_files:
+            return LoadReport(None, "unchanged", unchanged, time.perf_counter() - started)
+        tmp = db.parent / f".{db.name}.loading-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        try:
+            if db.exists():
+                shutil.copyfile(db, tmp)
+            report = _load_into(tmp, new_files, sums, source, is_demo_source(source), progress)
+            report.tables = unchanged + report.tables
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, db)
+            dir_fd = os.open(db.parent, os.O_RDONLY)
+            os.fsync(dir_fd)
+            os.close(dir_fd)
+        except InputError as exc:
+            raise LoadFailed(f"{exc}\n导入未执行，数据库保持不变 (nothing was loaded; the warehouse is unchanged).") from exc
+        except duckdb.Error as exc:
+            raise LoadFailed(f"数据库错误 (database error): {exc}\n导入未执行，数据库保持不变 "
+                             "(nothing was loaded; the warehouse is unchanged).") from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+            Path(f"{tmp}.wal").unlink(missing_ok=True)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _load_into(tmp: Path, files: list[Path], sums: dict[Path, str], source: Path, demo: bool,
+               progress: bool) -> LoadReport:
+    fresh = not tmp.exists()
+    con = duckdb.connect(str(tmp))
+    try:
+        if fresh:
+            con.execute(paths.SCHEMA_SQL.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+        install_macros(con)
+        load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM etl_loads").fetchone()[0]
+        started_at = datetime.now()
+        staged: list[tuple[Path, Staged]] = []
+        for n, f in enumerate(tqdm(files, desc="reading", unit="file", disable=not progress)):
+            staged += [(f, s) for s in stage_file(con, f, f"stg_{n}")]
+        staged.sort(key=lambda fs: LOAD_ORDER.index(fs[1].table.name))
+        reports = []
+        replaced_snapshots: set = set()
+        for f, s in tqdm(staged, desc="validating + loading", unit="table", disable=not progress):
+            r = _apply(con, s, load_id, replaced_snapshots)
+            con.execute(
+                "INSERT INTO etl_load_files VALUES (?, ?, ?, ?, ?, ?, ?, 'loaded', ?)",
+                [load_id, f.name + (f" [{s.sheet}]" if s.sheet else ""), s.table.name, sums[f],
+                 r.rows_in, r.rows_loaded, r.rows_rejected, r.as_of],
+            )
+            reports.append(r.report)
+        totals = [sum(getattr(r, k) for r in reports) for k in ("rows_in", "rows_loaded", "rows_rejected")]
+        con.execute("INSERT INTO etl_loads VALUES (?, ?, ?, ?, 'loaded', ?, ?, ?, ?)",
+                    [load_id, started_at, datetime.now(), str(source), *totals, demo])
+        build_marts(con)
+        _set_meta(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return LoadReport(load_id, "loaded", reports)
+
+
+@dataclass
+class _Applied:
+    report: TableReport
+    as_of: object = None
+
+    @property
+    def rows_in(self):
+        return self.report.rows_in
+
+    @property
+    def rows_loaded(self):
+        return self.report.rows_loaded
+
+    @property
+    def rows_rejected(self):
+        return self.report.rows_rejected
+
+
+def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_snapshots: set) -> _Applied:
+    table = s.table
+    rel = f"v_{s.relation}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {rel} AS {typed_select(table, s.relation)}")
+    con.execute("CREATE OR REPLACE TEMP TABLE rj (_line BIGINT, column_name VARCHAR, rule VARCHAR, "
+                "value VARCHAR, message VARCHAR)")
+    if table.name == "counties":
+        _resolve_county_names(con, rel)
+    con.execute(f"INSERT INTO rj {reject_sql(table, rel, s.file_name)}")
+    _reject_duplicates(con, rel, table.name, load_id)
+    if table.name == "villages":
+        _check_locations(con, rel)
+    con.execute("INSERT INTO etl_rejects SELECT ?, ?, ?, _line, column_name, rule, value, message FROM rj "
+                "ORDER BY _line, rule", [load_id, table.name, s.file_name])
+    good = f"(SELECT * FROM {rel} WHERE _line NOT IN (SELECT _line FROM rj))"
+    as_of = None
+    if table.name == "counties":
+        _upsert_counties(con, good, load_id)
+    elif table.name == "villages":
+        _upsert_villages(con, good, load_id)
+    elif table.name == "county_targets":
+        con.execute(f"DELETE FROM fct_county_target t USING {good} g WHERE t.county_code = g.county_code "
+                    "AND t.year = g.year__v AND t.indicator = g.indicator__v")
+        con.execute(f"INSERT INTO fct_county_target SELECT county_code, year__v, indicator__v, target__v, {load_id} "
+                    f"FROM {good}")
+    elif table.name == "households":
+        as_of = _insert_households(con, good, load_id, replaced_snapshots)
+    rows_rejected = con.execute("SELECT count(DISTINCT _line) FROM rj").fetchone()[0]
+    rows_loaded = con.execute(f"SELECT count(*) FROM {good}").fetchone()[0]
+    by_rule = dict(con.execute("SELECT rule, count(DISTINCT _line) FROM rj GROUP BY rule").fetchall())
+    if rows_loaded + rows_rejected != s.rows_in:  # the accounting identity of the contract
+        raise LoadFailed(f"{s.file_name}: rows in {s.rows_in} != loaded {rows_loaded} + rejected {rows_rejected}")
+    con.execute(f"DROP TABLE {rel}")
+    con.execute(f"DROP TABLE {s.relation}")
+    report = TableReport(s.file_name + (f" [{s.sheet}]" if s.sheet else ""), table.name, s.rows_in,
+                         rows_loaded, rows_rejected, blank_lines=s.blank_lines, ignored_columns=s.ignored_columns,
+                         rejects_by_rule=by_rule)
+    return _Applied(report, as_of)
+
+
+def _reject_duplicates(con, rel: str, table: str, load_id: int) -> None:
+    keys = {"counties": "county_code", "villages": "village_code",
+            "county_targets": "county_code, year__v, indicator__v", "households": "as_of__v, household_id"}[table]
+    con.execute(f"""
+        INSERT INTO rj
+        SELECT _line, '{keys.split(',')[0].replace('__v', '')}', 'duplicate_key', concat_ws(' / ', {keys}),
+               '重复的记录，与第 ' || first_line || ' 行重复 (duplicate key, same as line ' || first_line || ')'
+        FROM (SELECT _line, {keys}, first(_line) OVER (PARTITION BY {keys} ORDER BY _line) AS first_line,
+                     row_number() OVER (PARTITION BY {keys} ORDER BY _line) AS n
+              FROM {rel} WHERE _line NOT IN (SELECT _line FROM rj) AND {keys.split(',')[-1]} IS NOT NULL)
+        WHERE n > 1""")
+    if table == "households":  # the same snapshot split over several files of this load
+        con.execute(f"""
+            INSERT INTO rj
+            SELECT r._line, 'household_id', 'duplicate_key', r.household_id,
+                   '该户已在本次导入的另一文件中 (duplicate key: already in another file of this load)'
+            FROM {rel} r JOIN fct_household_snapshot f
+              ON f.as_of = r.as_of__v AND f.household_id = r.household_id AND f.load_id = {load_id}
+            WHERE r._line NOT IN (SELECT _line FROM rj)""")
+
+
+def _resolve_county_names(con, rel: str) -> None:
+    """Counties given by name only get their code from geo.names; unknown names are rejected with candidates."""
+    rows = con.execute(f"SELECT _line, county_name, prefecture_name FROM {rel} "
+                       "WHERE county_code IS NULL AND county_name IS NOT NULL").fetchall()
+    if not rows:
+        return
+    from geo.names import UnknownPlaceName, county_code
+
+    for line, name, prefecture in rows:
+        try:
+            code = county_code(name, prefecture)
+            con.execute(f"UPDATE {rel} SET county_code = ? WHERE _line = ?", [code, line])
+        except UnknownPlaceName as exc:
+            con.execute("INSERT INTO rj VALUES (?, 'county_name', 'unknown_name', ?, ?)", [line, name, str(exc)])
+
+
+def _check_locations(con, rel: str) -> None:
+    rows = con.execute(f"SELECT _line, county_code, lon__v, lat__v FROM {rel} WHERE lon__v IS NOT NULL "
+                       "AND lat__v IS NOT NULL AND _line NOT IN (SELECT _line FROM rj)").fetchall()
+    if not rows:
+        return
+    from geo.locate import check_points
+
+    lines, codes, lons, lats = zip(*rows)
+    for line, reason, lon, lat in zip(lines, check_points(list(codes), list(lons), list(lats)), lons, lats):
+        if reason:
+            con.execute("INSERT INTO rj VALUES (?, 'lon', 'location', ?, ?)", [line, f"{lon}, {lat}", reason])
+
+
+def _upsert_counties(con, good: str, load_id: int) -> None:
+    con.execute(f"""
+        INSERT OR REPLACE INTO dim_prefecture
+        SELECT DISTINCT ON (p) p, coalesce(g.prefecture_name, d.prefecture_name)
+        FROM (SELECT *, coalesce(prefecture_code, left(county_code, 4) || '00') AS p FROM {good}) g
+        LEFT JOIN dim_prefecture d ON d.prefecture_code = g.p""")
+    con.execute(f"DELETE FROM dim_county WHERE county_code IN (SELECT county_code FROM {good})")
+    con.execute(f"""
+        INSERT INTO dim_county
+        SELECT county_code, county_name, coalesce(prefecture_code, left(county_code, 4) || '00'),
+               is_poverty_county__v, poverty_type, deep_poverty, rural_population__v, planned_exit_year__v,
+               actual_exit_year__v, actual_exit_date__v, {load_id}
+        FROM {good}""")
+
+
+def _upsert_villages(con, good: str, load_id: int) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _v AS SELECT * FROM {good}")
+    missing = con.execute("SELECT village_code, county_code FROM _v WHERE lon__v IS NULL").fetchall()
+    con.execute("ALTER TABLE _v ADD COLUMN location_source VARCHAR")
+    con.execute("UPDATE _v SET location_source = 'reported' WHERE lon__v IS NOT NULL")
+    if missing:
+        from geo.locate import synthetic_points
+
+        codes, counties = zip(*missing)
+        lons, lats = synthetic_points(list(codes), list(counties))
+        con.execute("CREATE OR REPLACE TEMP TABLE _pts AS SELECT unnest($1) AS c, unnest($2) AS x, unnest($3) AS y",
+                    [list(codes), [float(x) for x in lons], [float(y) for y in lats]])
+        con.execute("UPDATE _v SET lon__v = x, lat__v = y, location_source = 'synthetic' FROM _pts "
+                    "WHERE _pts.c = _v.village_code")
+    con.execute("DELETE FROM dim_village WHERE village_code IN (SELECT village_code FROM _v)")
+    con.execute(f"""
+        INSERT INTO dim_village
+        SELECT village_code, village_name, township_name, county_code, village_category,
+               coalesce(is_deep_poverty__v, village_category = '深度贫困非建档村'), rural_population__v,
+               planned_exit_year__v, actual_exit_year__v, lon__v, lat__v, location_source, {load_id}
+        FROM _v""")
+    con.execute("DROP TABLE _v")
+
+
+def _insert_households(con, good: str, load_id: int, replaced: set):
+    snapshots = [r[0] for r in con.execute(f"SELECT DISTINCT as_of__v FROM {good}").fetchall()]
+    for as_of in snapshots:
+        if as_of not in replaced:  # a new file for a loaded quarter replaces that quarter's snapshot
+            con.execute("DELETE FROM fct_household_snapshot WHERE as_of = ?", [as_of])
+            replaced.add(as_of)
+    parts = f"regexp_split_to_array(coalesce(g.pathways, ''), '{PATHWAY_SPLIT}')"
+    flags = ", ".join(f"list_contains({parts}, '{zh}')" for zh, _, _ in PATHWAYS)
+    canonical = "NULLIF(concat_ws(',', " + ", ".join(
+        f"CASE WHEN list_contains({parts}, '{zh}') THEN '{zh}' END" for zh in PATHWAY_NAMES) + "), '')"
+    con.execute(f"""
+        INSERT INTO fct_household_snapshot
+        SELECT g.as_of__v, g.household_id, g.village_code, v.county_code, g.household_size__v, g.head_name,
+               g.head_id_number__v, g.household_attribute, g.main_cause, {canonical}, {flags},
+               g.planned_exit_year__v, g.status, g.exit_date__v, {load_id}
+        FROM {good} g JOIN dim_village v USING (village_code)""")
+    return snapshots[0] if len(snapshots) == 1 else None
+
+
+def _set_meta(con: duckdb.DuckDBPyConnection) -> None:
+    as_of = con.execute("SELECT max(as_of) FROM fct_household_snapshot").fetchone()[0]
+    demo = con.execute("SELECT coalesce(bool_or(demo), false) FROM etl_loads").fetchone()[0]
+    values = {"warehouse_version": uuid.uuid4().hex, "built_at": datetime.now().isoformat(timespec="seconds"),
+              "demo": "true" if demo else "false", "data_as_of": as_of.isoformat() if as_of else ""}
+    con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))
