@@ -33,8 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"geo: {s['package']} {s['version']} ({s['licence']}), tolerance {s['tolerance']}")
     for name, n in s["bytes"].items():
         print(f"  {args.out / name}: {n:,} bytes")
-    print(f"  features {s['counts']}, area ratio {lo:.4f}…{hi:.4f}, "
-          f"max border shift {s['max_displacement_deg']:.4f}°, {time.perf_counter() - t0:.1f} s")
+    print(
+        f"  features {s['counts']}, area ratio {lo:.4f}…{hi:.4f}, "
+        f"max border shift {s['max_displacement_deg']:.4f}°, {time.perf_counter() - t0:.1f} s"
+    )
     return 0
 
 

@@ -34,7 +34,7 @@ def _path(name: str) -> Path:
     return path
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=8)
 def _read_json(name: str) -> dict:
     return json.loads(_path(name).read_text(encoding="utf-8"))
 
@@ -55,7 +55,7 @@ def province_geojson() -> dict:
     return _read_json("province.geojson")
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1)
 def _county_shapes() -> gpd.GeoDataFrame:
     gdf = gpd.read_file(_path("counties.geojson"), engine="pyogrio")
     gdf = gdf[["code", "name", "prefecture_code", "prefecture_name", "geometry"]]
@@ -73,7 +73,7 @@ def county_shapes() -> gpd.GeoDataFrame:
     return _county_shapes().copy()
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1)
 def _county_centroids() -> pd.DataFrame:
     gdf = _county_shapes()
     lons, lats = [], []

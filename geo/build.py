@@ -187,7 +187,9 @@ def build(out_dir: Path = GEO_DIR, tolerance: float = TOLERANCE) -> dict:
     # Prefectures and province: exact unions of the simplified coverage, so outlines match the counties.
     pref = table.groupby("prefecture_code", sort=True).agg(name=("prefecture_name", "first"))
     pref_geoms = [
-        shapely.orient_polygons(shapely.coverage_union_all(counties[(table["prefecture_code"] == pc).to_numpy()]))
+        shapely.orient_polygons(
+            shapely.coverage_union_all(counties[(table["prefecture_code"] == pc).to_numpy()])
+        )
         for pc in pref.index
     ]
     province = shapely.orient_polygons(shapely.coverage_union_all(counties))
@@ -197,7 +199,9 @@ def build(out_dir: Path = GEO_DIR, tolerance: float = TOLERANCE) -> dict:
         "prefectures.geojson": dumps(
             feature_collection([{"code": pc, "name": n} for pc, n in pref["name"].items()], pref_geoms)
         ),
-        "province.geojson": dumps(feature_collection([{"code": PROVINCE_CODE, "name": PROVINCE_NAME}], [province])),
+        "province.geojson": dumps(
+            feature_collection([{"code": PROVINCE_CODE, "name": PROVINCE_NAME}], [province])
+        ),
     }
     if len(outputs["counties.geojson"]) >= MAX_COUNTIES_BYTES:
         raise BuildError(
@@ -220,8 +224,10 @@ def build(out_dir: Path = GEO_DIR, tolerance: float = TOLERANCE) -> dict:
         "counts": {"counties": len(codes), "prefectures": len(pref), "province": 1},
         "bytes": {name: len(data) for name, data in outputs.items()},
         "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in outputs.items()},
-        "vertices": {"source": int(shapely.get_num_coordinates(source).sum()),
-                     "counties": int(shapely.get_num_coordinates(counties).sum())},
+        "vertices": {
+            "source": int(shapely.get_num_coordinates(source).sum()),
+            "counties": int(shapely.get_num_coordinates(counties).sum()),
+        },
         "area_ratio": (float(ratio.min()), float(ratio.max())),
         "max_displacement_deg": float(displacement.max()),
     }

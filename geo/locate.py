@@ -42,12 +42,28 @@ def _gcj_offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarra
     x, y = lon - 105.0, lat - 35.0
     common = (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
     sq = np.sqrt(np.abs(x))
-    d_lat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * sq + common
-             + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
-             + (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0)
-    d_lon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * sq + common
-             + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
-             + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0)
+    d_lat = (
+        -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * sq
+        + common
+        + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
+        + (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
+    )
+    d_lon = (
+        300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * sq
+        + common
+        + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
+        + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
+    )
     rad = lat / 180.0 * np.pi
     magic = 1.0 - _EE * np.sin(rad) ** 2
     sqrt_magic = np.sqrt(magic)
@@ -97,7 +113,9 @@ def check_points(county_codes: Sequence[str], lons, lats) -> list[str | None]:
     codes = np.array([_as_code(c) for c in county_codes], dtype=object)
     lon, lat = np.asarray(lons, dtype=float), np.asarray(lats, dtype=float)
     if not (len(codes) == len(lon) == len(lat)):
-        raise ValueError(f"check_points: {len(codes)} codes, {len(lon)} lons, {len(lat)} lats (must be equal)")
+        raise ValueError(
+            f"check_points: {len(codes)} codes, {len(lon)} lons, {len(lat)} lats (must be equal)"
+        )
     counties, province, tree, tree_codes = _layers()
     reasons: list[str | None] = [None] * len(codes)
 
@@ -139,10 +157,14 @@ def check_points(county_codes: Sequence[str], lons, lats) -> list[str | None]:
 
 
 def _seed(village_code: str) -> int:
-    return int.from_bytes(hashlib.blake2b(str(village_code).encode("utf-8"), digest_size=8).digest(), "little")
+    return int.from_bytes(
+        hashlib.blake2b(str(village_code).encode("utf-8"), digest_size=8).digest(), "little"
+    )
 
 
-def synthetic_points(village_codes: Sequence[str], county_codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+def synthetic_points(
+    village_codes: Sequence[str], county_codes: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
     """Deterministic WGS-84 (lon, lat) arrays, one point per village inside its county.
 
     Each village gets its own numpy Generator seeded from a hash of its code, so a point depends only

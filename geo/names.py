@@ -63,7 +63,9 @@ _PREF_SUFFIX = re.compile(rf"^(?P<stem>.+?){_ETHNIC}(?P<suffix>自治州|市|州
 class UnknownPlaceName(ValueError):
     """A name that maps to no code, or to more than one. `candidates` are (name, code) pairs, nearest first."""
 
-    def __init__(self, name: str, candidates: list[tuple[str, str]], kind: str = "县名", ambiguous: bool = False):
+    def __init__(
+        self, name: str, candidates: list[tuple[str, str]], kind: str = "县名", ambiguous: bool = False
+    ):
         self.name = name
         self.candidates = list(candidates)
         self.kind = kind
@@ -133,7 +135,9 @@ def _index() -> dict:
     }
 
 
-def _nearest(name: str, aliases: dict[str, list[str]], label: dict[str, str], n: int = 3) -> list[tuple[str, str]]:
+def _nearest(
+    name: str, aliases: dict[str, list[str]], label: dict[str, str], n: int = 3
+) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for alias in difflib.get_close_matches(name, list(aliases), n=n * 2, cutoff=0.5):
         for code in aliases[alias]:
@@ -161,7 +165,7 @@ def _split_path(key: str, pref: str | None, idx: dict) -> tuple[str, str | None]
         return key, pref
     rest = key.removeprefix("甘肃省").removeprefix("甘肃")
     for alias in sorted(idx["pref"], key=len, reverse=True):
-        tail = rest[len(alias):]
+        tail = rest[len(alias) :]
         if rest.startswith(alias) and tail in idx["county"] and len(idx["pref"][alias]) == 1:
             found = idx["pref"][alias][0]
             if pref is None or pref == found:
@@ -191,16 +195,15 @@ def county_code(name: str, prefecture: str | None = None) -> str:
     if not codes:
         candidates = _nearest(key, idx["county"], label)
         if pref is not None:
-            in_pref = [(n, c) for n, c in _nearest(key, idx["county"], label, n=10)
-                       if idx["county_pref"][c] == pref]
+            in_pref = [
+                (n, c) for n, c in _nearest(key, idx["county"], label, n=10) if idx["county_pref"][c] == pref
+            ]
             candidates = in_pref[:3] or candidates
         raise UnknownPlaceName(key, candidates)
     if pref is not None:
         matching = [c for c in codes if idx["county_pref"][c] == pref]
         if not matching:
-            raise UnknownPlaceName(
-                f"{key}（{idx['pref_full'][pref]}）", [(label[c], c) for c in codes]
-            )
+            raise UnknownPlaceName(f"{key}（{idx['pref_full'][pref]}）", [(label[c], c) for c in codes])
         codes = matching
     if len(codes) > 1:
         raise UnknownPlaceName(key, [(label[c], c) for c in codes], ambiguous=True)
