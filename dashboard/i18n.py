@@ -1,0 +1,225 @@
+"""One catalog of labels (Simplified Chinese first, English switchable) and number/date formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+# key: (zh, en)
+CATALOG: dict[str, tuple[str, str]] = {
+    "app_title": ("甘肃省脱贫攻坚三年行动进度监测", "Gansu poverty-exit plan monitor 2018–2020"),
+    "nav_overview": ("总览", "Overview"),
+    "nav_data": ("数据与来源", "Data & sources"),
+    "lang_switch": ("English", "中文"),
+    "province": ("全省", "Gansu province"),
+    "demo_label": ("演示数据（非真实统计）", "Demo data (not real statistics)"),
+    "demo_notice": (
+        "本系统当前载入的是演示数据：省、县两级的公开数字与官方公布一致，村、户数据为按规则生成的模拟数据，不能用于决策。",
+        "The warehouse holds demo data: province and county figures reproduce the published ones; "
+        "village and household rows are generated and must not be used for decisions.",
+    ),
+    "as_of": ("数据截止", "Data as of"),
+    "source": ("来源", "Source"),
+    "source_text": ("建档立卡动态管理数据（季度快照）；计划：甘发〔2018〕20号", "Registration system quarterly snapshots; plan: Gan Fa [2018] No. 20"),
+    # filters
+    "f_prefecture": ("市州", "Prefecture"),
+    "f_county": ("县市区", "County"),
+    "f_ctype": ("贫困县类型", "County type"),
+    "f_deep": ("深度贫困", "Deep poverty"),
+    "f_pathway": ("帮扶路径", "Pathway"),
+    "f_as_of": ("截止季度", "As of quarter"),
+    "f_level": ("统计层级", "Level"),
+    "f_metric": ("地图指标", "Map metric"),
+    "all": ("全部", "All"),
+    "ctype_片区": ("片区县", "Contiguous-area"),
+    "ctype_插花": ("插花县", "Scattered"),
+    "deep_两州一县": ("两州一县", "Linxia, Gannan & Tianzhu"),
+    "deep_省定": ("省定深度贫困县", "Province-designated"),
+    "deep_any": ("全部深度贫困县", "Any deep-poverty county"),
+    "level_people": ("脱贫人口", "People exiting poverty"),
+    "level_villages": ("贫困村退出", "Poor villages exiting"),
+    "level_counties": ("贫困县摘帽", "Poor counties exiting"),
+    "pw_all": ("全部路径", "All pathways"),
+    "pw_industry": ("产业扶贫", "Industry"),
+    "pw_employment": ("转移就业", "Employment"),
+    "pw_relocation": ("易地扶贫搬迁", "Relocation"),
+    "pw_ecology": ("生态扶贫", "Ecology"),
+    "pw_social_security": ("低保兜底", "Social-security floor"),
+    "pw_housing": ("危房改造", "Housing renovation"),
+    "pw_water": ("饮水安全", "Drinking water"),
+    "notice_invalid": ("以下链接参数无效，已改用默认值：", "These link parameters were invalid and were reset to defaults: "),
+    # KPIs
+    "kpi_this_year": ("{year}年完成", "Exited in {year}"),
+    "kpi_plan": ("年度计划", "annual plan"),
+    "kpi_cum": ("累计（{start}年以来）", "Cumulative since {start}"),
+    "kpi_cum_villages": ("累计退出（含2018年前）", "Exited in total (incl. before 2018)"),
+    "kpi_cum_counties": ("累计摘帽（含2018年前）", "Exited in total (incl. before 2018)"),
+    "kpi_total": ("三年总任务", "3-year total"),
+    "kpi_completion": ("完成率", "Completion"),
+    "kpi_gap": ("差距", "Gap"),
+    "kpi_expected": ("按进度应完成", "Expected by now"),
+    "kpi_projection": ("按当前进度预计全年", "Year-end at current pace"),
+    "rag_green": ("进度正常", "On track"),
+    "rag_amber": ("略有滞后", "Slightly behind"),
+    "rag_red": ("明显滞后", "Behind"),
+    "rag_year_end": ("年底统一验收，年中不评", "Certified at year end – not rated mid-year"),
+    "rag_none": ("无计划", "No plan"),
+    "rag_rule": (
+        "进度规则：截至{date}应完成年度计划的{share}（季节曲线：{basis}）。达到应完成量的{g}为绿色，{a}以上为黄色，低于{a}为红色。贫困村、贫困县在年底统一验收，年中不评定。",
+        "Rule: by {date}, {share} of the annual target is expected (seasonal profile: {basis}). Green at ≥ {g} of "
+        "expected, amber at ≥ {a}, red below. Villages and counties are certified at year end and not rated mid-year.",
+    ),
+    "profile_last_year": ("{year}年各季度实际脱贫分布", "actual exits by quarter in {year}"),
+    "profile_default": ("默认曲线（配置）", "configured default profile"),
+    # charts
+    "ch_schedule": ("退出进度：计划与实际", "Exit schedule: plan vs actual"),
+    "ch_map": ("分县地图", "County map"),
+    "ch_ranking": ("完成率排名", "Completion ranking"),
+    "ch_pathways": ("七大路径：计划与实际", "Seven pathways: plan vs actual"),
+    "ch_villages": ("贫困村一览", "Villages"),
+    "ch_village_map": ("贫困村分布", "Villages on the map"),
+    "ch_breakdown": ("贫困户构成", "Households by category"),
+    "ch_history": ("季度变化", "Quarterly history"),
+    "ch_households": ("贫困户名单（已脱敏）", "Households (masked)"),
+    "annual": ("年度", "Annual"),
+    "cumulative": ("累计", "Cumulative"),
+    "plan": ("计划", "Plan"),
+    "actual": ("实际", "Actual"),
+    "projection": ("按当前进度预计", "Projected at current pace"),
+    "before_2018": ("2018年前", "Before 2018"),
+    "year_fmt": ("{year}年", "{year}"),
+    "download": ("下载数据", "Download data"),
+    "empty": ("当前筛选条件下没有数据。请放宽筛选条件（例如选择“全部”）。", "No data for this selection. Widen the filters (e.g. choose “All”)."),
+    "error": ("数据暂时无法读取：{msg}。请稍后刷新；如仍出错，请联系管理员检查数据仓库。", "The data could not be read: {msg}. Refresh in a moment; if it persists, ask the administrator to check the warehouse."),
+    "missing_db": ("尚未找到数据仓库文件 {path}。请先运行 “python -m etl load …” 载入数据。", "Warehouse file {path} not found. Load data first with “python -m etl load …”."),
+    "not_found": ("页面不存在", "Page not found"),
+    "unknown_county": ("未找到县代码 {code}", "No county with code {code}"),
+    "unknown_village": ("未找到村代码 {code}", "No village with code {code}"),
+    "back_overview": ("返回总览", "Back to overview"),
+    # map metrics
+    "m_completion": ("本年脱贫人口计划完成率", "Completion of this year's people target"),
+    "m_remaining": ("剩余贫困人口", "Remaining poor people"),
+    "m_incidence": ("贫困发生率", "Poverty incidence"),
+    "m_planned_year": ("计划摘帽年度", "Planned exit year"),
+    "m_actual_year": ("实际摘帽年度/状态", "Actual exit year / status"),
+    "m_gap": ("本年脱贫人口差距（计划−实际）", "Gap to this year's people plan"),
+    "m_returned": ("返贫人口", "Returned to poverty (people)"),
+    "non_poverty": ("非贫困县", "Not a poverty county"),
+    "no_data": ("无数据", "No data"),
+    "not_exited": ("尚未摘帽", "Not yet exited"),
+    "may_exit": ("<3%（可退出）", "<3% (may exit)"),
+    "watch": ("≥20%（重点跟踪）", "≥20% (deep tracking)"),
+    "map_click_hint": ("点击县可进入该县页面", "Click a county to open its page"),
+    "behind": ("滞后村数", "Villages behind"),
+    "completion_axis": ("完成率", "Completion"),
+    # tables / columns
+    "col_village": ("村", "Village"),
+    "col_township": ("乡镇", "Township"),
+    "col_status": ("状态", "Status"),
+    "col_planned": ("计划退出年度", "Planned exit"),
+    "col_actual": ("实际退出年度", "Actual exit"),
+    "col_incidence": ("贫困发生率", "Incidence"),
+    "col_hh_left": ("未脱贫户", "Households left"),
+    "col_people_left": ("未脱贫人口", "People left"),
+    "col_behind": ("进度滞后", "Behind schedule"),
+    "st_exited": ("已退出", "Exited"),
+    "st_behind": ("滞后", "Behind"),
+    "st_on_plan": ("按计划推进", "On plan"),
+    "dim_status": ("脱贫状态", "Status"),
+    "dim_attribute": ("贫困户属性", "Household type"),
+    "dim_cause": ("主要致贫原因", "Main cause"),
+    "households": ("户", "households"),
+    "people": ("人", "people"),
+    "h_remaining": ("剩余贫困人口", "Remaining poor people"),
+    "h_returned": ("返贫户", "Returned households"),
+    "h_new": ("新识别户", "Newly identified households"),
+    "h_incidence": ("贫困发生率", "Incidence"),
+    "masked_note": ("姓名与证件号码已在服务器端脱敏，原始个人信息不会发送到浏览器。", "Names and ID numbers are masked on the server; personal data never reaches the browser."),
+    # data page
+    "d_loads": ("数据载入记录", "Loads"),
+    "d_files": ("载入文件", "Loaded files"),
+    "d_rejects": ("被拒绝的数据行（按规则）", "Rejected rows by rule"),
+    "d_reject_samples": ("被拒绝数据行示例", "Rejected rows (first 200)"),
+    "d_recon": ("三级核对不一致项", "Three-level reconciliation mismatches"),
+    "d_recon_ok": ("三级核对全部一致。", "All three-level reconciliation checks agree."),
+    "d_refs": ("公开数据来源", "Sources of the reference facts"),
+    "d_no_rejects": ("没有被拒绝的数据行。", "No rejected rows."),
+    "county_page": ("县详情", "County"),
+    "village_page": ("村详情", "Village"),
+}
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **kw) -> str:
+    pair = CATALOG.get(key)
+    if pair is None:
+        return key
+    s = pair[1] if lang == "en" else pair[0]
+    return s.format(**kw) if kw else s
+
+
+_UNITS = {  # unit: (zh suffix, en singular, en plural)
+    "people": ("人", "person", "people"),
+    "households": ("户", "household", "households"),
+    "villages": ("个村", "village", "villages"),
+    "counties": ("个县", "county", "counties"),
+    "": ("", "", ""),
+}
+
+
+def _trim(x: float, digits: int) -> str:
+    s = f"{x:.{digits}f}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s
+
+
+def fmt_number(n, lang: str = DEFAULT_LANG) -> str:
+    """A plain number: zh uses 万 above 10,000 (1,890,000 → 189万), en uses thousands separators."""
+    if n is None or (isinstance(n, float) and math.isnan(n)):
+        return "—"
+    if lang == "en":
+        return f"{n:,.0f}" if float(n).is_integer() else f"{n:,.1f}"
+    if abs(n) >= 10000:
+        return _trim(n / 10000, 1) + "万"
+    return f"{n:.0f}" if float(n).is_integer() else _trim(n, 1)
+
+
+def fmt_count(n, unit: str = "people", lang: str = DEFAULT_LANG) -> str:
+    """1,890,000 people → '189万人' / '1,890,000 people'; 75 counties → '75个县' / '75 counties'."""
+    if n is None or (isinstance(n, float) and math.isnan(n)):
+        return "—"
+    zh, sg, pl = _UNITS[unit]
+    if lang == "en":
+        return f"{fmt_number(n, 'en')} {sg if n == 1 else pl}".strip()
+    return fmt_number(n, "zh") + zh
+
+
+def fmt_pct(x, lang: str = DEFAULT_LANG, digits: int = 1) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return _trim(x * 100, digits) + "%"
+
+
+def fmt_date(d, lang: str = DEFAULT_LANG) -> str:
+    """2019-06-30 → '2019年6月30日' / '30 Jun 2019'."""
+    if d is None:
+        return "—"
+    if isinstance(d, str):
+        d = dt.date.fromisoformat(d[:10])
+    if hasattr(d, "date") and not isinstance(d, dt.date):
+        d = d.date()
+    if isinstance(d, dt.datetime):
+        d = d.date()
+    if lang == "en":
+        return f"{d.day} {d.strftime('%b')} {d.year}"
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def quarter_label(d, lang: str = DEFAULT_LANG) -> str:
+    if isinstance(d, str):
+        d = dt.date.fromisoformat(d[:10])
+    q = (d.month - 1) // 3 + 1
+    return f"{d.year}年第{q}季度" if lang != "en" else f"{d.year} Q{q}"

@@ -1,0 +1,426 @@
+"""All SQL of the app. Parameterised, read-only, returns DataFrames.
+
+Every data query takes `scope`: the county codes the viewer may see (`viewer_scope()`; everything for
+now). Access control therefore lives in the `_SEL` CTE and nowhere else. Results are cached per process
+keyed by meta.warehouse_version, so a new load invalidates them.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from collections import OrderedDict
+from threading import Lock
+
+import pandas as pd
+
+from dashboard import db
+from dashboard.filters import PATHWAYS, Filters
+from etl import paths
+
+# ---------------------------------------------------------------- plumbing
+_cache: OrderedDict = OrderedDict()
+_cache_lock = Lock()
+
+
+def cached(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kw):
+        key = (fn.__name__, db.version(), args, tuple(sorted(kw.items())))
+        with _cache_lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                hit = _cache[key]
+                return hit.copy() if isinstance(hit, pd.DataFrame) else hit
+        val = fn(*args, **kw)
+        with _cache_lock:
+            _cache[key] = val
+            while len(_cache) > paths.QUERY_CACHE_SIZE:
+                _cache.popitem(last=False)
+        return val.copy() if isinstance(val, pd.DataFrame) else val
+
+    wrapper.uncached = fn
+    return wrapper
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+_PARAM = re.compile(r"\$([a-z_]+)")
+
+
+def _df(sql: str, params: dict | None = None) -> pd.DataFrame:
+    params = params or {}
+    used = set(_PARAM.findall(sql))
+    return db.cursor().execute(sql, {k: v for k, v in params.items() if k in used}).df()
+
+
+# Counties selected by the filters within the viewer's scope. Every data query starts from here.
+_SEL = """
+sel AS (
+    SELECT c.*, p.prefecture_name
+    FROM dim_county c LEFT JOIN dim_prefecture p USING (prefecture_code)
+    WHERE list_contains($scope, c.county_code)
+      AND ($prefecture IS NULL OR c.prefecture_code = $prefecture)
+      AND ($county IS NULL OR c.county_code = $county)
+      AND ($ctype IS NULL OR c.poverty_type = $ctype)
+      AND ($deep IS NULL OR c.deep_poverty = $deep OR ($deep = 'any' AND c.deep_poverty IS NOT NULL))
+)"""
+
+
+def _p(f: Filters, scope, as_of: str | None = None, **extra) -> dict:
+    d = f.sql_params(scope)
+    d["as_of"] = as_of or f.as_of_date
+    d["pathway"] = f.pathway
+    d["year"] = f.year
+    d.update(extra)
+    return d
+
+
+# ---------------------------------------------------------------- reference / meta
+@cached
+def meta() -> dict:
+    df = _df("SELECT key, value FROM meta")
+    return dict(zip(df["key"], df["value"]))
+
+
+@cached
+def viewer_scope() -> frozenset:
+    """County codes the current viewer may see. Everyone sees everything for now."""
+    return frozenset(_df("SELECT county_code FROM dim_county")["county_code"])
+
+
+@cached
+def snapshots() -> pd.DataFrame:
+    return _df("SELECT as_of, quarter_label, is_latest FROM mart_snapshot ORDER BY as_of")
+
+
+def quarters() -> list[str]:
+    return list(snapshots()["quarter_label"])
+
+
+def resolve(f: Filters) -> Filters:
+    """Fill the as-of quarter with the latest snapshot when the URL does not name one."""
+    if f.quarter:
+        return f
+    q = quarters()
+    return f.replace(quarter=q[-1], notices=f.notices) if q else f
+
+
+@cached
+def counties(scope: frozenset) -> pd.DataFrame:
+    return _df(
+        """SELECT c.county_code, c.county_name, c.prefecture_code, p.prefecture_name, c.is_poverty_county,
+                  c.poverty_type, c.deep_poverty, c.rural_population, c.planned_exit_year,
+                  c.actual_exit_year, c.actual_exit_date
+           FROM dim_county c LEFT JOIN dim_prefecture p USING (prefecture_code)
+           WHERE list_contains($scope, c.county_code) ORDER BY c.county_code""",
+        {"scope": sorted(scope)},
+    )
+
+
+@cached
+def prefectures(scope: frozenset) -> pd.DataFrame:
+    return _df(
+        """SELECT DISTINCT p.prefecture_code, p.prefecture_name
+           FROM dim_prefecture p JOIN dim_county c USING (prefecture_code)
+           WHERE list_contains($scope, c.county_code) ORDER BY 1""",
+        {"scope": sorted(scope)},
+    )
+
+
+@cached
+def names(scope: frozenset) -> dict:
+    """code → name for prefectures and counties in scope (for titles)."""
+    c = counties(scope)
+    d = dict(zip(c["county_code"], c["county_name"]))
+    p = prefectures(scope)
+    d.update(zip(p["prefecture_code"], p["prefecture_name"]))
+    return d
+
+
+@cached
+def quarter_profile() -> pd.DataFrame:
+    return _df("SELECT year, quarter, people, share FROM mart_quarter_profile ORDER BY year, quarter")
+
+
+# ---------------------------------------------------------------- schedule / KPIs
+@cached
+def schedule(f: Filters, scope: frozenset, level: str | None = None) -> pd.DataFrame:
+    """Plan and actual exits per year for a level: year 2017 = 'before 2018', then 2018..2020.
+
+    people:   mart_county_year (pathway of the filter) at the as-of snapshot; nothing before 2018
+              (the 1.89 million are the people not yet exited at end-2017).
+    villages: 2018–2020 from mart_county_year (pathway 'all'); before 2018 from dim_village.
+    counties: dim_county planned/actual exit year (poverty counties); an exit counts from 31 Dec of its year.
+    """
+    level = level or f.level
+    p = _p(f, scope)
+    if level == "people":
+        sql = f"""WITH {_SEL}
+            SELECT y.year, coalesce(sum(m.plan_people), 0)::BIGINT AS plan,
+                   coalesce(sum(m.actual_people), 0)::BIGINT AS actual
+            FROM (SELECT unnest([2018, 2019, 2020]) AS year) y
+            LEFT JOIN mart_county_year m ON m.year = y.year AND m.as_of = $as_of AND m.pathway = $pathway
+                 AND m.county_code IN (SELECT county_code FROM sel)
+            GROUP BY y.year ORDER BY y.year"""
+    elif level == "villages":
+        sql = f"""WITH {_SEL},
+            before AS (
+                SELECT 2017 AS year, count(*) FILTER (WHERE v.planned_exit_year <= 2017) AS plan,
+                       count(*) FILTER (WHERE v.actual_exit_year <= 2017) AS actual
+                FROM dim_village v WHERE v.county_code IN (SELECT county_code FROM sel)),
+            during AS (
+                SELECT y.year, coalesce(sum(m.plan_villages), 0) AS plan, coalesce(sum(m.actual_villages), 0) AS actual
+                FROM (SELECT unnest([2018, 2019, 2020]) AS year) y
+                LEFT JOIN mart_county_year m ON m.year = y.year AND m.as_of = $as_of AND m.pathway = 'all'
+                     AND m.county_code IN (SELECT county_code FROM sel)
+                GROUP BY y.year)
+            SELECT year, plan::BIGINT AS plan, actual::BIGINT AS actual
+            FROM (SELECT * FROM before UNION ALL SELECT * FROM during) ORDER BY year"""
+    else:
+        sql = f"""WITH {_SEL}
+            SELECT y.year,
+                   count(*) FILTER (WHERE greatest(s.planned_exit_year, 2017) = y.year)::BIGINT AS plan,
+                   count(*) FILTER (WHERE greatest(s.actual_exit_year, 2017) = y.year
+                                    AND make_date(s.actual_exit_year, 12, 31) <= $as_of::DATE)::BIGINT AS actual
+            FROM (SELECT unnest([2017, 2018, 2019, 2020]) AS year) y
+            LEFT JOIN sel s ON s.is_poverty_county
+            GROUP BY y.year ORDER BY y.year"""
+    return _df(sql, p)
+
+
+@cached
+def totals(f: Filters, scope: frozenset) -> dict:
+    """3-year totals per level, from data: people to exit 2018–2020 (plan), poor villages, poor counties."""
+    p = _p(f, scope)
+    row = _df(
+        f"""WITH {_SEL}
+        SELECT (SELECT coalesce(sum(plan_people), 0) FROM mart_county_year
+                 WHERE as_of = $as_of AND pathway = $pathway AND county_code IN (SELECT county_code FROM sel))
+                 AS people,
+               (SELECT count(*) FROM dim_village WHERE county_code IN (SELECT county_code FROM sel)) AS villages,
+               (SELECT count(*) FROM sel WHERE is_poverty_county) AS counties""",
+        p,
+    ).iloc[0]
+    return {k: int(row[k]) for k in ("people", "villages", "counties")}
+
+
+# ---------------------------------------------------------------- per county (map, ranking)
+@cached
+def county_metrics(f: Filters, scope: frozenset) -> pd.DataFrame:
+    """One row per selected county: this year's people plan/actual (pathway of the filter), gap,
+    completion, remaining people, incidence, returned people, planned/actual exit year (actual only
+    once certified by the as-of date), villages behind."""
+    return _df(
+        f"""WITH {_SEL},
+        y AS (SELECT county_code, sum(plan_people) AS plan_people, sum(actual_people) AS actual_people,
+                     sum(plan_villages) AS plan_villages, sum(actual_villages) AS actual_villages
+              FROM mart_county_year WHERE as_of = $as_of AND year = $year AND pathway = $pathway
+              GROUP BY county_code),
+        st AS (SELECT * FROM mart_county_status WHERE as_of = $as_of)
+        SELECT s.county_code, s.county_name, s.prefecture_code, s.prefecture_name, s.is_poverty_county,
+               s.poverty_type, s.deep_poverty,
+               y.plan_people, y.actual_people, y.plan_people - y.actual_people AS gap_people,
+               CASE WHEN y.plan_people > 0 THEN y.actual_people / y.plan_people END AS completion,
+               y.plan_villages, y.actual_villages,
+               st.remaining_people, st.incidence, st.returned_people, st.villages_total, st.villages_behind,
+               s.planned_exit_year,
+               CASE WHEN make_date(s.actual_exit_year, 12, 31) <= $as_of::DATE THEN s.actual_exit_year END
+                    AS actual_exit_year
+        FROM sel s LEFT JOIN y USING (county_code) LEFT JOIN st USING (county_code)
+        ORDER BY s.county_code""",
+        _p(f, scope),
+    )
+
+
+def ranking(f: Filters, scope: frozenset) -> pd.DataFrame:
+    """Prefectures (province view) or the counties of the chosen prefecture, by completion of this
+    year's target at the chosen level, with villages behind schedule."""
+    cm = county_metrics(f, scope)
+    cm = cm[cm["is_poverty_county"].fillna(False).astype(bool)]
+    lvl = "villages" if f.level == "villages" else "people"
+    if f.level == "counties":
+        cm = cm.assign(plan=(cm["planned_exit_year"] == f.year).astype(int),
+                       actual=(cm["actual_exit_year"] == f.year).astype(int))
+    else:
+        cm = cm.assign(plan=cm[f"plan_{lvl}"], actual=cm[f"actual_{lvl}"])
+    by_pref = not (f.prefecture or f.county)
+    key, name = ("prefecture_code", "prefecture_name") if by_pref else ("county_code", "county_name")
+    g = (cm.groupby([key, name], as_index=False)
+         .agg(plan=("plan", "sum"), actual=("actual", "sum"), villages_behind=("villages_behind", "sum")))
+    g = g.rename(columns={key: "code", name: "name"})
+    g["completion"] = (g["actual"] / g["plan"].where(g["plan"] > 0)).astype("float64")
+    g["gap"] = g["plan"] - g["actual"]
+    return g.sort_values(["completion", "code"], ascending=[True, True], na_position="last").reset_index(drop=True)
+
+
+@cached
+def pathways(f: Filters, scope: frozenset) -> pd.DataFrame:
+    """This year's plan and actual per pathway (people; households for housing and water)."""
+    df = _df(
+        f"""WITH {_SEL}
+        SELECT pathway, sum(plan_people)::BIGINT AS plan_people, sum(actual_people)::BIGINT AS actual_people,
+               sum(plan_households)::BIGINT AS plan_households, sum(actual_households)::BIGINT AS actual_households
+        FROM mart_county_year
+        WHERE as_of = $as_of AND year = $year AND pathway <> 'all' AND county_code IN (SELECT county_code FROM sel)
+        GROUP BY pathway""",
+        _p(f, scope),
+    )
+    order = {p: i for i, p in enumerate(PATHWAYS)}
+    df = df[df["pathway"].isin(order)].copy()
+    df["unit"] = df["pathway"].map(lambda p: "households" if p in ("housing", "water") else "people")
+    df["plan"] = df.apply(lambda r: r[f"plan_{r['unit']}"], axis=1) if len(df) else pd.Series(dtype="int64")
+    df["actual"] = df.apply(lambda r: r[f"actual_{r['unit']}"], axis=1) if len(df) else pd.Series(dtype="int64")
+    df["order"] = df["pathway"].map(order)
+    return df.sort_values("order").drop(columns="order").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- county page
+@cached
+def county_info(code: str, scope: frozenset) -> dict | None:
+    c = counties(scope)
+    r = c[c["county_code"] == code]
+    return None if r.empty else r.iloc[0].to_dict()
+
+
+@cached
+def villages(f: Filters, county: str, scope: frozenset) -> pd.DataFrame:
+    return _df(
+        """SELECT v.village_code, v.village_name, v.township_name, v.village_category, v.is_deep_poverty,
+                  CASE WHEN m.exited THEN 'exited' WHEN m.behind_schedule THEN 'behind' ELSE 'on_plan' END AS status,
+                  v.planned_exit_year, m.actual_exit_year, m.incidence, m.remaining_households, m.remaining_people,
+                  m.households_total, m.people_total, v.lon, v.lat
+           FROM dim_village v LEFT JOIN mart_village_status m ON m.village_code = v.village_code AND m.as_of = $as_of
+           WHERE v.county_code = $county AND list_contains($scope, v.county_code)
+           ORDER BY v.village_code""",
+        {"as_of": f.as_of_date, "county": county, "scope": sorted(scope)},
+    )
+
+
+@cached
+def breakdown(f: Filters, county: str, scope: frozenset) -> pd.DataFrame:
+    return _df(
+        """SELECT dimension, category, households, people FROM mart_county_breakdown
+           WHERE as_of = $as_of AND county_code = $county AND list_contains($scope, county_code)
+           ORDER BY dimension, households DESC""",
+        {"as_of": f.as_of_date, "county": county, "scope": sorted(scope)},
+    )
+
+
+@cached
+def county_history(county: str, scope: frozenset) -> pd.DataFrame:
+    return _df(
+        """SELECT m.as_of, s.quarter_label, m.remaining_people, m.remaining_households, m.returned_households,
+                  m.newly_returned_households, m.new_households, m.incidence, m.villages_exited, m.villages_behind
+           FROM mart_county_status m JOIN mart_snapshot s USING (as_of)
+           WHERE m.county_code = $county AND list_contains($scope, m.county_code) ORDER BY m.as_of""",
+        {"county": county, "scope": sorted(scope)},
+    )
+
+
+# ---------------------------------------------------------------- village page
+@cached
+def village_info(code: str, scope: frozenset) -> dict | None:
+    df = _df(
+        """SELECT v.*, c.county_name, c.prefecture_code, p.prefecture_name
+           FROM dim_village v JOIN dim_county c USING (county_code) LEFT JOIN dim_prefecture p USING (prefecture_code)
+           WHERE v.village_code = $code AND list_contains($scope, v.county_code)""",
+        {"code": code, "scope": sorted(scope)},
+    )
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+@cached
+def village_history(code: str, scope: frozenset) -> pd.DataFrame:
+    return _df(
+        """SELECT m.as_of, s.quarter_label, m.households_total, m.people_total, m.remaining_households,
+                  m.remaining_people, m.exited_people_this_year, m.returned_households, m.incidence,
+                  m.exited, m.behind_schedule
+           FROM mart_village_status m JOIN mart_snapshot s USING (as_of)
+           WHERE m.village_code = $code AND list_contains($scope, m.county_code) ORDER BY m.as_of""",
+        {"code": code, "scope": sorted(scope)},
+    )
+
+
+# Personal data is masked here, in SQL: the raw name and ID number never leave the database process.
+_MASK_NAME = """CASE WHEN {c} IS NULL THEN NULL
+    WHEN length({c}) <= 1 THEN {c}
+    WHEN length({c}) = 2 THEN left({c}, 1) || '*'
+    ELSE left({c}, 1) || repeat('*', length({c}) - 2) || right({c}, 1) END"""
+_MASK_ID = """CASE WHEN {c} IS NULL THEN NULL
+    WHEN length({c}) > 8 THEN left({c}, 4) || repeat('*', length({c}) - 8) || right({c}, 4)
+    ELSE repeat('*', length({c})) END"""
+
+
+@cached
+def households(f: Filters, village: str, scope: frozenset) -> pd.DataFrame:
+    return _df(
+        f"""SELECT household_id, {_MASK_NAME.format(c='head_name')} AS head_name,
+                   {_MASK_ID.format(c='head_id_number')} AS head_id_number, household_size,
+                   household_attribute, main_cause, pathways, planned_exit_year, status, exit_date
+            FROM fct_household_snapshot
+            WHERE as_of = $as_of AND village_code = $village AND list_contains($scope, county_code)
+            ORDER BY household_id""",
+        {"as_of": f.as_of_date, "village": village, "scope": sorted(scope)},
+    )
+
+
+# ---------------------------------------------------------------- data page
+@cached
+def loads() -> pd.DataFrame:
+    return _df("SELECT * FROM etl_loads ORDER BY load_id DESC")
+
+
+@cached
+def load_files() -> pd.DataFrame:
+    return _df("SELECT * FROM etl_load_files ORDER BY load_id DESC, file_name")
+
+
+@cached
+def rejects_by_rule() -> pd.DataFrame:
+    return _df(
+        """SELECT table_name, column_name, rule, count(*) AS rows, any_value(message) AS example_message
+           FROM etl_rejects GROUP BY ALL ORDER BY rows DESC, table_name, rule"""
+    )
+
+
+@cached
+def reject_samples(limit: int = 200) -> pd.DataFrame:
+    # a rejected personal-data value is masked like any other
+    return _df(
+        f"""SELECT load_id, table_name, file_name, line, column_name, rule,
+                   CASE WHEN column_name IN ('head_name', '户主姓名') THEN {_MASK_NAME.format(c='value')}
+                        WHEN column_name IN ('head_id_number', '户主证件号码') THEN {_MASK_ID.format(c='value')}
+                        ELSE value END AS value, message
+            FROM etl_rejects ORDER BY load_id DESC, file_name, line LIMIT $limit""",
+        {"limit": limit},
+    )
+
+
+@cached
+def reconciliation(scope: frozenset) -> pd.DataFrame:
+    df = _df("SELECT * FROM mart_reconciliation WHERE coalesce(difference, 0) <> 0 ORDER BY level, code, check_name")
+    # province-level rows have no county code; county/village rows are limited to the viewer's scope
+    keep = df["code"].astype(str).str[:6].isin(scope) | (df["level"] == "province")
+    return df[keep].reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=1)
+def reference_sources() -> pd.DataFrame:
+    """Distinct source URLs of the reference facts (data/reference/*.csv), with the file and rows citing them."""
+    rows = []
+    for path in sorted(paths.REFERENCE_DIR.glob("*.csv")):
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            for r in csv.DictReader(fh):
+                for url in (r.get("source_url") or "").split("|"):
+                    url = url.strip()
+                    if url:
+                        rows.append({"file": path.name, "source_url": url})
+    df = pd.DataFrame(rows, columns=["file", "source_url"])
+    if df.empty:
+        return df.assign(rows=pd.Series(dtype="int64"))
+    return df.groupby(["file", "source_url"], as_index=False).size().rename(columns={"size": "rows"})

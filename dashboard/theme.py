@@ -1,0 +1,42 @@
+"""Colours (colour-blind safe: Okabe–Ito / ColorBrewer), RAG colours, fonts and figure defaults."""
+
+FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+
+# Okabe–Ito
+BLUE = "#0072B2"
+SKY = "#56B4E9"
+ORANGE = "#E69F00"
+VERMILION = "#D55E00"
+GREEN = "#009E73"
+YELLOW = "#F0E442"
+PURPLE = "#CC79A7"
+BLACK = "#000000"
+GREY = "#BBBBBB"
+LIGHT_GREY = "#E6E6E6"
+NO_DATA = "#FFFFFF"  # drawn with a hatched-looking dark outline and named "no data" in the legend
+INK = "#1F2933"
+
+PLAN = "#A6C8E0"  # light blue: plan
+ACTUAL = BLUE  # dark blue: actual
+PROJECTION = ORANGE  # projection at current pace (dashed / hatched)
+
+# Red/amber/green, chosen to stay distinguishable for deuteranopes (also carry a text label + symbol)
+RAG = {"green": "#1A9850", "amber": "#F1A340", "red": "#B2182B", "year_end": "#8C8C8C", "none": "#BBBBBB"}
+RAG_SYMBOL = {"green": "●", "amber": "▲", "red": "■", "year_end": "◆", "none": "○"}
+
+# sequential (light → dark) for counts/ratios; diverging end for "bad"
+SEQ_BLUE = ["#EFF3FF", "#BDD7E7", "#6BAED6", "#3182BD", "#08519C"]
+SEQ_ORANGE = ["#FEEDDE", "#FDBE85", "#FD8D3C", "#E6550D", "#A63603"]
+# completion classes: low (bad) → high (good), orange→blue diverging (colour-blind safe)
+COMPLETION = ["#B35806", "#F1A340", "#FEE0B6", "#D8DAEB", "#998EC3", "#542788"]
+YEARS = {2017: "#D8DAEB", 2018: "#9E9AC8", 2019: "#6A51A3", 2020: "#3F007D"}
+STATUS = {"exited": GREEN, "behind": VERMILION, "on_plan": SKY}
+
+BASE_LAYOUT = dict(
+    font=dict(family=FONT, size=15, color=INK),
+    paper_bgcolor="white",
+    plot_bgcolor="white",
+    margin=dict(l=60, r=20, t=70, b=50),
+    hoverlabel=dict(font=dict(family=FONT, size=14)),
+    legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+)
