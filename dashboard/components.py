@@ -1,0 +1,166 @@
+"""Shared layout pieces: header, filter bar, KPI cards, chart cards, messages. Layout only, no SQL."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard import measures, theme
+from dashboard.filters import DEEP, LEVELS, PATHWAYS, Filters
+from dashboard.i18n import fmt_count, fmt_date, fmt_pct, quarter_label, t
+
+
+def href(path: str, f: Filters, **override) -> str:
+    return path + f.to_search(**override)
+
+
+def header(f: Filters, path: str, meta: dict, as_of: str | None) -> html.Header:
+    lang = f.lang
+    other = "en" if lang == "zh" else "zh"
+    demo = meta.get("demo") == "true"
+    return html.Header(className="app-header", children=[
+        html.Div(className="brand", children=[
+            html.H1(t("app_title", lang)),
+            html.Span(t("demo_label", lang), className="demo-badge", id="demo-badge") if demo else None,
+        ]),
+        html.Nav(className="nav", children=[
+            dcc.Link(t("nav_overview", lang), href=href("/", f, county=None), className="nav-link"),
+            dcc.Link(t("nav_data", lang), href=href("/data", f), className="nav-link"),
+            html.Span(f"{t('as_of', lang)}：{fmt_date(as_of, lang)}" if lang == "zh"
+                      else f"{t('as_of', lang)}: {fmt_date(as_of, lang)}", className="asof", id="asof-stamp")
+            if as_of else None,
+            dcc.Link(t("lang_switch", lang), href=href(path, f, lang=other), className="lang-link", id="lang-link"),
+        ]),
+    ])
+
+
+def notices(f: Filters, extra: list[str] | None = None):
+    items = list(f.notices) + list(extra or [])
+    return html.Div([html.Div(n, className="notice") for n in items]) if items else None
+
+
+def _dd(id_, label, options, value, clearable=False):
+    return html.Div(className="ctl", children=[
+        html.Label(label, htmlFor=id_),
+        dcc.Dropdown(id=id_, options=options, value=value, clearable=clearable, searchable=True),
+    ])
+
+
+def filter_bar(f: Filters, prefectures, counties, quarters, *, show_level=True, show_county=False):
+    """Controls; their values are written to the URL (the URL is the state)."""
+    lang = f.lang
+    allv = "all"
+    pref_opts = [{"label": t("province", lang), "value": allv}] + [
+        {"label": n, "value": c} for c, n in zip(prefectures["prefecture_code"], prefectures["prefecture_name"])]
+    ctls = [
+        _dd("f-prefecture", t("f_prefecture", lang), pref_opts, f.prefecture or allv),
+    ]
+    if show_county:
+        c = counties
+        if f.prefecture:
+            c = c[c["prefecture_code"] == f.prefecture]  # cascading
+        c = c[c["is_poverty_county"].fillna(False).astype(bool)]
+        ctls.append(_dd("f-county", t("f_county", lang),
+                        [{"label": t("all", lang), "value": allv}]
+                        + [{"label": n, "value": k} for k, n in zip(c["county_code"], c["county_name"])],
+                        f.county or allv))
+    ctls += [
+        _dd("f-ctype", t("f_ctype", lang), [{"label": t("all", lang), "value": allv}]
+            + [{"label": t(f"ctype_{x}", lang), "value": x} for x in ("片区", "插花")], f.ctype or allv),
+        _dd("f-deep", t("f_deep", lang), [{"label": t("all", lang), "value": allv}]
+            + [{"label": t(f"deep_{x}", lang), "value": x} for x in DEEP], f.deep or allv),
+        _dd("f-pathway", t("f_pathway", lang), [{"label": t("pw_all", lang), "value": allv}]
+            + [{"label": t(f"pw_{p}", lang), "value": p} for p in PATHWAYS], f.pathway),
+        _dd("f-as-of", t("f_as_of", lang), [{"label": quarter_label(_q_end(q), lang), "value": q} for q in quarters],
+            f.quarter),
+    ]
+    if show_level:
+        ctls.append(html.Div(className="ctl ctl-level", children=[
+            html.Label(t("f_level", lang)),
+            dcc.RadioItems(id="f-level", options=[{"label": t(f"level_{x}", lang), "value": x} for x in LEVELS],
+                           value=f.level, inline=True, className="radio"),
+        ]))
+    return html.Div(className="filter-bar", children=ctls)
+
+
+def _q_end(q: str) -> str:
+    y, n = q.split("Q")
+    return f"{y}-{['03-31', '06-30', '09-30', '12-31'][int(n) - 1]}"
+
+
+def kpi_card(level: str, k: dict, f: Filters, quarter: int, share: float):
+    lang = f.lang
+    status, ratio = measures.rag(k["actual"], k["plan"], share, level, quarter)
+    completion = k["actual"] / k["plan"] if k["plan"] else None
+    cum_completion = k["cum_actual"] / k["total"] if k["total"] else None
+    cum_label = {"people": t("kpi_cum", lang, start=2018), "villages": t("kpi_cum_villages", lang),
+                 "counties": t("kpi_cum_counties", lang)}[level]
+    lines = [
+        html.Div(t(f"level_{level}", lang), className="kpi-title"),
+        html.Div(className="kpi-main", children=[
+            html.Span(fmt_count(k["actual"], level, lang), className="kpi-value", id=f"kpi-{level}-actual"),
+            html.Span(f" / {fmt_count(k['plan'], level, lang)}", className="kpi-plan"),
+        ]),
+        html.Div(f"{t('kpi_this_year', lang, year=f.year)} / {t('kpi_plan', lang)}", className="kpi-sub"),
+        html.Div(className="kpi-row", children=[
+            html.Span(f"{t('kpi_completion', lang)} {fmt_pct(completion, lang)}"),
+            html.Span(f"{t('kpi_gap', lang)} {fmt_count(max(k['plan'] - k['actual'], 0), level, lang)}"),
+        ]),
+        html.Div(className="kpi-status", style={"color": theme.RAG[status]}, children=[
+            html.Span(theme.RAG_SYMBOL[status] + " "),
+            html.Span(t(f"rag_{status}", lang)
+                      + (f"（{t('kpi_expected', lang)} {fmt_count(round(k['plan'] * share), level, lang)}）"
+                         if level == "people" and status not in ("none",) and lang == "zh" else
+                         f" ({t('kpi_expected', lang)} {fmt_count(round(k['plan'] * share), level, lang)})"
+                         if level == "people" and status != "none" else "")),
+        ], id=f"kpi-{level}-status"),
+        html.Div(className="kpi-cum", children=[
+            html.Span(cum_label + "："),
+            html.B(fmt_count(k["cum_actual"], level, lang), id=f"kpi-{level}-cum"),
+            html.Span(f" / {t('kpi_total', lang)} {fmt_count(k['total'], level, lang)} · {fmt_pct(cum_completion, lang)}",
+                      id=f"kpi-{level}-total"),
+        ]),
+    ]
+    return html.Div(lines, className=f"kpi-card rag-{status}", id=f"kpi-{level}")
+
+
+def rule_text(f: Filters, share: float, basis: str, basis_year, as_of: str) -> html.Div:
+    from etl import paths
+    lang = f.lang
+    b = t("profile_last_year", lang, year=basis_year) if basis == "last_year" else t("profile_default", lang)
+    return html.Div(t("rag_rule", lang, date=fmt_date(as_of, lang), share=fmt_pct(share, lang), basis=b,
+                      g=fmt_pct(paths.RAG_GREEN, lang, 0), a=fmt_pct(paths.RAG_AMBER, lang, 0)),
+                    className="rule", id="rag-rule")
+
+
+def download_buttons(chart: str, lang: str):
+    return html.Div(className="dl", children=[
+        html.Span(t("download", lang) + "："),
+        html.Button("CSV", id={"type": "dl", "chart": chart, "fmt": "csv"}, className="btn-dl", n_clicks=0),
+        html.Button("XLSX", id={"type": "dl", "chart": chart, "fmt": "xlsx"}, className="btn-dl", n_clicks=0),
+    ])
+
+
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
+                "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+                "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def graph_card(chart: str, graph_id: str, lang: str, extra=None, height: int = 420, config: dict | None = None,
+               cls: str = ""):
+    cfg = dict(GRAPH_CONFIG, **(config or {}))
+    return html.Section(className=f"card {cls}", children=[
+        html.Div(className="card-tools", children=[extra, download_buttons(chart, lang)]),
+        dcc.Loading(dcc.Graph(id=graph_id, config=cfg, style={"height": f"{height}px"}), type="dot", delay_show=400),
+    ])
+
+
+def table_card(chart: str, title: str, subtitle: str, lang: str, grid):
+    return html.Section(className="card", children=[
+        html.Div(className="card-head", children=[html.H3(title), html.Div(subtitle, className="subtitle")]),
+        html.Div(className="card-tools", children=[download_buttons(chart, lang)]),
+        grid,
+    ])
+
+
+def message(text: str, kind: str = "empty"):
+    return html.Div(text, className=f"message message-{kind}", role="status")

@@ -1,0 +1,140 @@
+"""Page plumbing shared by the pages: reading the URL into Filters, safe layouts and callbacks, the
+URL-sync and download callbacks, grids."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import traceback
+
+import dash
+import dash_ag_grid as dag
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from dashboard import charts, db, exports, figures, queries as Q
+from dashboard.components import message
+from dashboard.filters import Filters
+from dashboard.i18n import t
+
+log = logging.getLogger("dashboard")
+LOCATION = "_pages_location"
+
+
+def lang_of(query: dict) -> str:
+    v = query.get("lang")
+    v = v[-1] if isinstance(v, list) and v else v
+    return "en" if v == "en" else "zh"
+
+
+def read_filters(query: dict) -> tuple[Filters, Filters]:
+    """(as in the URL, effective): effective fills the as-of quarter with the latest snapshot."""
+    scope = Q.viewer_scope()
+    cs = Q.counties(scope)
+    f = Filters.parse(query, prefectures=Q.prefectures(scope)["prefecture_code"], counties=cs["county_code"],
+                      quarters=Q.quarters())
+    return f, Q.resolve(f)
+
+
+def safe_layout(fn):
+    """A layout that never shows a traceback: missing warehouse and unexpected errors become messages."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **query):
+        lang = lang_of(query)
+        try:
+            return fn(*args, **query)
+        except db.WarehouseMissing:
+            return html.Main(className="page", children=[message(t("missing_db", lang, path=db.db_path()), "error")])
+        except Exception as e:  # noqa: BLE001
+            log.error("layout %s failed: %s", fn.__name__, traceback.format_exc())
+            return html.Main(className="page", children=[message(t("error", lang, msg=type(e).__name__), "error")])
+
+    return wrapper
+
+
+def geo_config() -> dict:
+    return {"topojsonURL": dash.get_asset_url("topojson/"), "scrollZoom": False}
+
+
+def figure_or_message(name: str, data: dict, ctx_: dict | None = None, height: int = 420):
+    """Chart callback body: figure for the chart, or an empty/error figure with what to do."""
+    f = Q.resolve(Filters.parse(data or {}))
+    try:
+        return charts.figure(name, f, Q.viewer_scope(), ctx_)
+    except db.WarehouseMissing:
+        return figures.empty_figure(t("missing_db", f.lang, path=db.db_path()), height=height)
+    except Exception as e:  # noqa: BLE001
+        log.error("chart %s failed: %s", name, traceback.format_exc())
+        return figures.empty_figure(t("error", f.lang, msg=type(e).__name__), height=height)
+
+
+def url_sync(prefix: str, fields: dict[str, str]) -> None:
+    """Write the controls of a page into the URL query (which re-renders the page from the URL)."""
+
+    @callback(
+        Output(LOCATION, "search", allow_duplicate=True),
+        [Input(cid, "value") for cid in fields.values()],
+        State(f"{prefix}-filters", "data"),
+        prevent_initial_call=True,
+    )
+    def _sync(*values):
+        *values, data = values
+        f = Filters.parse(data or {})
+        kw = {}
+        for field, v in zip(fields, values):
+            if field in ("prefecture", "county", "ctype", "deep"):
+                v = None if v in (None, "", "all") else v
+            elif field == "pathway":
+                v = v or "all"
+            kw[field] = v
+        if "prefecture" in kw and kw["prefecture"] != f.prefecture and "county" not in kw:
+            kw["county"] = None  # cascading: a new prefecture clears the county
+        if "prefecture" in kw and kw["prefecture"] != f.prefecture and kw.get("county"):
+            cs = Q.counties(Q.viewer_scope())
+            row = cs[cs["county_code"] == kw["county"]]
+            if row.empty or row.iloc[0]["prefecture_code"] != kw["prefecture"]:
+                kw["county"] = None
+        new = f.replace(**kw).to_search()
+        old = f.to_search()
+        return no_update if new == old else (new or "?")
+
+
+@callback(
+    Output("download", "data"),
+    Input({"type": "dl", "chart": ALL, "fmt": ALL}, "n_clicks"),
+    State("page-filters", "data"),
+    State("page-ctx", "data"),
+    prevent_initial_call=True,
+)
+def download(_clicks, data, ctx_data):
+    trig = ctx.triggered_id
+    if not trig or not any(c for c in (_clicks or []) if c):
+        return no_update
+    if not ctx.triggered or not ctx.triggered[0].get("value"):
+        return no_update
+    f = Q.resolve(Filters.parse(data or {}))
+    scope = Q.viewer_scope()
+    name, fmt = trig["chart"], trig["fmt"]
+    df = charts.chart_data(name, f, scope, ctx_data or {})
+    fname = charts.filename(name, f, scope, ctx_data or {}, fmt)
+    if fmt == "xlsx":
+        return dcc.send_bytes(exports.to_xlsx_bytes(df, title=charts.title(name, f, scope, ctx_data or {})), fname)
+    return dcc.send_bytes(exports.to_csv_bytes(df), fname)
+
+
+def grid(id_, df, columns: list[dict], row_id: str | None = None, height: int = 420, page_size: int = 50):
+    """A sortable, filterable AG Grid. `columns` = [{"field": ..., "headerName": ...}, ...]."""
+    rows = df.astype(object).where(df.notna(), None).to_dict("records")
+    for r in rows:
+        for k, v in r.items():
+            if hasattr(v, "isoformat"):
+                r[k] = v.isoformat()[:19]
+    return dag.AgGrid(
+        id=id_, rowData=rows, columnDefs=columns,
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
+        columnSize="responsiveSizeToFit",
+        dashGridOptions={"pagination": True, "paginationPageSize": page_size, "animateRows": False,
+                         "enableCellTextSelection": True},
+        getRowId=f"params.data.{row_id}" if row_id else None,
+        style={"height": f"{height}px", "width": "100%"},
+    )

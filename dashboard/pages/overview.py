@@ -1,0 +1,126 @@
+"""总览 Overview: province or one prefecture."""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+
+from dashboard import charts, components as C, queries as Q
+from dashboard.filters import METRICS, Filters
+from dashboard.i18n import t
+from dashboard.pagekit import LOCATION, figure_or_message, geo_config, read_filters, safe_layout, url_sync
+
+dash.register_page(__name__, path="/", name="overview", title="甘肃省脱贫攻坚进度监测 · 总览", order=0)
+
+P = "ov"
+
+
+@safe_layout
+def layout(**query):
+    f, fe = read_filters(query)
+    scope = Q.viewer_scope()
+    meta = Q.meta()
+    lang = f.lang
+    children = [C.header(f, "/", meta, fe.as_of_date), C.notices(f)]
+    if meta.get("demo") == "true":
+        children.append(html.Div(t("demo_notice", lang), className="demo-notice"))
+    children.append(C.filter_bar(fe, Q.prefectures(scope), Q.counties(scope), Q.quarters()))
+    if not fe.quarter:
+        children.append(C.message(t("empty", lang)))
+        return html.Main(className="page", children=children)
+    share, basis, basis_year, q = charts.seasonal(fe)
+    k = charts.kpis(fe, scope)
+    children += [
+        html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], fe, q, share) for lv in ("people", "villages", "counties")]),
+        C.rule_text(fe, share, basis, basis_year, fe.as_of_date),
+        html.Div(className="grid-2", children=[
+            C.graph_card("schedule", f"{P}-schedule", lang, height=440, extra=dcc.RadioItems(
+                id=f"{P}-view", value=f.view, inline=True, className="radio",
+                options=[{"label": t(v, lang), "value": v} for v in ("annual", "cumulative")])),
+            C.graph_card("ranking", f"{P}-ranking", lang, height=440, cls="scroll"),
+        ]),
+        C.graph_card("map", f"{P}-map", lang, height=640, config=geo_config(), extra=html.Div(className="ctl-inline", children=[
+            html.Label(t("f_metric", lang), htmlFor=f"{P}-metric"),
+            dcc.Dropdown(id=f"{P}-metric", value=f.metric, clearable=False, searchable=False, style={"minWidth": "320px"},
+                         options=[{"label": t(f"m_{m}", lang), "value": m} for m in METRICS]),
+            html.Span(t("map_click_hint", lang), className="hint"),
+        ])),
+        C.graph_card("pathways", f"{P}-pathways", lang, height=460),
+        dcc.Store(id=f"{P}-map-raw"),
+    ]
+    children += [dcc.Store(id=f"{P}-filters", data=f.to_query()), dcc.Store(id="page-filters", data=f.to_query()),
+                 dcc.Store(id="page-ctx", data={})]
+    return html.Main(className="page", children=children)
+
+
+url_sync(P, {"prefecture": "f-prefecture", "ctype": "f-ctype", "deep": "f-deep", "pathway": "f-pathway",
+             "quarter": "f-as-of", "level": "f-level", "metric": f"{P}-metric", "view": f"{P}-view"})
+
+
+@callback(Output(f"{P}-schedule", "figure"), Input(f"{P}-filters", "data"))
+def _schedule(data):
+    return figure_or_message("schedule", data)
+
+
+@callback(Output(f"{P}-ranking", "figure"), Input(f"{P}-filters", "data"))
+def _ranking(data):
+    return figure_or_message("ranking", data)
+
+
+@callback(Output(f"{P}-pathways", "figure"), Input(f"{P}-filters", "data"))
+def _pathways(data):
+    return figure_or_message("pathways", data)
+
+
+@callback(Output(f"{P}-map-raw", "data"), Input(f"{P}-filters", "data"))
+def _map(data):
+    # geometry is not in this figure: the browser attaches it from the geo store (sent once per visit)
+    return figure_or_message("map", data, height=640).to_plotly_json()
+
+
+clientside_callback(
+    """
+    function(raw, geo) {
+        if (!raw) { return window.dash_clientside.no_update; }
+        if (!geo) { return raw; }
+        var data = (raw.data || []).map(function(tr) {
+            if (tr.meta === 'counties' && geo.counties) { return Object.assign({}, tr, {geojson: geo.counties}); }
+            if (tr.meta === 'prefectures' && geo.prefectures) { return Object.assign({}, tr, {geojson: geo.prefectures}); }
+            return tr;
+        });
+        return {data: data, layout: raw.layout};
+    }
+    """,
+    Output(f"{P}-map", "figure"),
+    Input(f"{P}-map-raw", "data"),
+    State("geo-store", "data"),
+)
+
+
+@callback(
+    Output(LOCATION, "pathname", allow_duplicate=True),
+    Output(LOCATION, "search", allow_duplicate=True),
+    Input(f"{P}-map", "clickData"),
+    Input(f"{P}-ranking", "clickData"),
+    State(f"{P}-filters", "data"),
+    prevent_initial_call=True,
+)
+def _click(map_click, rank_click, data):
+    """Map click → the county's page (query kept). Ranking click → filter to that prefecture (province
+    view) or open that county (prefecture view)."""
+    f = Filters.parse(data or {})
+    trig = dash.ctx.triggered_id
+    if trig == f"{P}-map" and map_click:
+        pt = (map_click.get("points") or [{}])[0]
+        code = pt.get("location")
+        if pt.get("curveNumber", 0) != 0 or not code:
+            return no_update, no_update
+        return f"/county/{code}", f.to_search() or ""
+    if trig == f"{P}-ranking" and rank_click:
+        code = (rank_click.get("points") or [{}])[0].get("customdata")
+        if not code:
+            return no_update, no_update
+        if not (f.prefecture or f.county):
+            return no_update, f.to_search(prefecture=code, county=None) or "?"
+        return f"/county/{code}", f.to_search() or ""
+    return no_update, no_update
