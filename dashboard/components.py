@@ -45,38 +45,45 @@ def _dd(id_, label, options, value, clearable=False):
     ])
 
 
-def filter_bar(f: Filters, prefectures, counties, quarters, *, show_level=True, show_county=False):
+ALL_FIELDS = ("prefecture", "ctype", "deep", "pathway", "as_of", "level")
+
+
+def filter_bar(f: Filters, prefectures, counties, quarters, *, prefix: str, fields=ALL_FIELDS, show_county=False):
     """Controls; their values are written to the URL (the URL is the state)."""
+    show_level = "level" in fields
     lang = f.lang
     allv = "all"
     pref_opts = [{"label": t("province", lang), "value": allv}] + [
         {"label": n, "value": c} for c, n in zip(prefectures["prefecture_code"], prefectures["prefecture_name"])]
     ctls = [
-        _dd("f-prefecture", t("f_prefecture", lang), pref_opts, f.prefecture or allv),
+        _dd(f"{prefix}-prefecture", t("f_prefecture", lang), pref_opts, f.prefecture or allv),
     ]
     if show_county:
         c = counties
         if f.prefecture:
             c = c[c["prefecture_code"] == f.prefecture]  # cascading
         c = c[c["is_poverty_county"].fillna(False).astype(bool)]
-        ctls.append(_dd("f-county", t("f_county", lang),
+        ctls.append(_dd(f"{prefix}-county", t("f_county", lang),
                         [{"label": t("all", lang), "value": allv}]
                         + [{"label": n, "value": k} for k, n in zip(c["county_code"], c["county_name"])],
                         f.county or allv))
     ctls += [
-        _dd("f-ctype", t("f_ctype", lang), [{"label": t("all", lang), "value": allv}]
+        _dd(f"{prefix}-ctype", t("f_ctype", lang), [{"label": t("all", lang), "value": allv}]
             + [{"label": t(f"ctype_{x}", lang), "value": x} for x in ("片区", "插花")], f.ctype or allv),
-        _dd("f-deep", t("f_deep", lang), [{"label": t("all", lang), "value": allv}]
+        _dd(f"{prefix}-deep", t("f_deep", lang), [{"label": t("all", lang), "value": allv}]
             + [{"label": t(f"deep_{x}", lang), "value": x} for x in DEEP], f.deep or allv),
-        _dd("f-pathway", t("f_pathway", lang), [{"label": t("pw_all", lang), "value": allv}]
+        _dd(f"{prefix}-pathway", t("f_pathway", lang), [{"label": t("pw_all", lang), "value": allv}]
             + [{"label": t(f"pw_{p}", lang), "value": p} for p in PATHWAYS], f.pathway),
-        _dd("f-as-of", t("f_as_of", lang), [{"label": quarter_label(_q_end(q), lang), "value": q} for q in quarters],
+        _dd(f"{prefix}-as-of", t("f_as_of", lang), [{"label": quarter_label(_q_end(q), lang), "value": q} for q in quarters],
             f.quarter),
     ]
+    keep = {"prefecture": "prefecture", "county": "county", "ctype": "ctype", "deep": "deep",
+            "pathway": "pathway", "as-of": "as_of"}
+    ctls = [c for c in ctls if keep[c.children[1].id[len(prefix) + 1:]] in fields + ("county",)]
     if show_level:
         ctls.append(html.Div(className="ctl ctl-level", children=[
             html.Label(t("f_level", lang)),
-            dcc.RadioItems(id="f-level", options=[{"label": t(f"level_{x}", lang), "value": x} for x in LEVELS],
+            dcc.RadioItems(id=f"{prefix}-level", options=[{"label": t(f"level_{x}", lang), "value": x} for x in LEVELS],
                            value=f.level, inline=True, className="radio"),
         ]))
     return html.Div(className="filter-bar", children=ctls)

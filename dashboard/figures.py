@@ -23,7 +23,8 @@ def _layout(fig: go.Figure, title: str, subtitle: str, height: int = 420, **kw) 
     fig.update_layout(
         **theme.BASE_LAYOUT,
         title=dict(text=f"<b>{title}</b><br><span style='font-size:12px;color:#52606D'>{subtitle}</span>",
-                   x=0.01, xanchor="left", y=0.97, yanchor="top", font=dict(size=18)),
+                   x=0.01, xanchor="left", y=1, yref="container", yanchor="top", pad=dict(t=14),
+                   font=dict(size=18)),
         height=height,
     )
     if kw:
@@ -72,7 +73,7 @@ def schedule_figure(df: pd.DataFrame, *, level: str, view: str, lang: str, title
     if projected is not None and current_year is not None and current_year in set(df["year"]):
         i = int(df.index[df["year"] == current_year][0])
         base = float(actual.iloc[i - 1]) if view == "cumulative" and i > 0 else 0.0
-        val = base + projected
+        val = round(base + projected)
         ys = [None] * len(x)
         ys[i] = val
         fig.add_bar(x=x, y=ys, name=t("projection", lang),
@@ -83,8 +84,7 @@ def schedule_figure(df: pd.DataFrame, *, level: str, view: str, lang: str, title
                     hovertemplate="%{x} " + t("projection", lang) + ": %{text}<extra></extra>")
     ymax = max([v for v in list(plan) + list(actual) + [projected or 0] if not math.isnan(v)] or [1])
     _layout(fig, title, subtitle, barmode="group", bargap=0.25)
-    fig.update_yaxes(range=[0, ymax * 1.18], gridcolor=theme.LIGHT_GREY, tickformat="~s" if lang == "en" else None,
-                     separatethousands=True)
+    fig.update_yaxes(range=[0, ymax * 1.18], gridcolor=theme.LIGHT_GREY, tickformat=",d", separatethousands=True)
     return fig
 
 
@@ -239,17 +239,18 @@ def ranking_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str, ex
     exp = expected_share if level == "people" else 1.0
     colors = [theme.RAG["green"] if c >= exp * paths.RAG_GREEN else theme.RAG["amber"]
               if c >= exp * paths.RAG_AMBER else theme.RAG["red"] for c in d["completion"].fillna(0)]
-    text = [f"{fmt_pct(c, lang)}  ({fmt_count(a, level, lang)} / {fmt_count(p, level, lang)})"
-            + (f"  · {t('behind', lang)} {int(b)}" if b and not pd.isna(b) else "")
-            for c, a, p, b in zip(d["completion"], d["actual"], d["plan"], d["villages_behind"])]
+    text = [f"{fmt_pct(c, lang)} ({fmt_count(a, level, lang)} / {fmt_count(p, level, lang)})"
+            for c, a, p in zip(d["completion"], d["actual"], d["plan"])]
+    behind = [f"{t('behind', lang)}: {0 if pd.isna(b) else int(b)}" for b in d["villages_behind"]]
     fig = go.Figure(go.Bar(y=d["name"], x=d["completion"], orientation="h", marker_color=colors, text=text,
-                           textposition="outside", cliponaxis=False, customdata=d["code"],
-                           hovertemplate="%{y}: %{text}<extra></extra>"))
+                           textposition="outside", cliponaxis=False, customdata=d["code"], hovertext=behind,
+                           hovertemplate="%{y}: %{text}<br>%{hovertext}<extra></extra>"))
     fig.add_vline(x=exp, line_dash="dash", line_color=theme.INK,
                   annotation_text=f"{t('kpi_expected', lang)} {fmt_pct(exp, lang)}", annotation_position="top")
     h = max(320, 34 * len(d) + 120)
-    _layout(fig, title, subtitle, h, margin=dict(l=140, r=40, t=90, b=40), showlegend=False)
-    fig.update_xaxes(tickformat=".0%", range=[0, max(1.25, float(d["completion"].max() or 0) * 1.45)],
+    _layout(fig, title, subtitle, h, margin=dict(l=20, r=30, t=90, b=40), showlegend=False)
+    fig.update_yaxes(automargin=True)
+    fig.update_xaxes(tickformat=".0%", range=[0, max(1.3, float(d["completion"].max() or 0) * 1.7)],
                      gridcolor=theme.LIGHT_GREY)
     return fig
 

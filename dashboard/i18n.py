@@ -83,6 +83,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "ch_village_map": ("贫困村分布", "Villages on the map"),
     "ch_breakdown": ("贫困户构成", "Households by category"),
     "ch_history": ("季度变化", "Quarterly history"),
+    "ch_v_history": ("季度变化", "Quarterly history"),
     "ch_households": ("贫困户名单（已脱敏）", "Households (masked)"),
     "annual": ("年度", "Annual"),
     "cumulative": ("累计", "Cumulative"),

@@ -11,7 +11,8 @@ import dash
 import dash_ag_grid as dag
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from dashboard import charts, db, exports, figures, queries as Q
+from dashboard import charts, db, exports, figures
+from dashboard import queries as Q
 from dashboard.components import message
 from dashboard.filters import Filters
 from dashboard.i18n import t

@@ -5,7 +5,9 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
-from dashboard import charts, components as C, queries as Q
+from dashboard import charts
+from dashboard import components as C
+from dashboard import queries as Q
 from dashboard.filters import METRICS, Filters
 from dashboard.i18n import t
 from dashboard.pagekit import LOCATION, figure_or_message, geo_config, read_filters, safe_layout, url_sync
@@ -24,7 +26,7 @@ def layout(**query):
     children = [C.header(f, "/", meta, fe.as_of_date), C.notices(f)]
     if meta.get("demo") == "true":
         children.append(html.Div(t("demo_notice", lang), className="demo-notice"))
-    children.append(C.filter_bar(fe, Q.prefectures(scope), Q.counties(scope), Q.quarters()))
+    children.append(C.filter_bar(fe, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P))
     if not fe.quarter:
         children.append(C.message(t("empty", lang)))
         return html.Main(className="page", children=children)
@@ -53,8 +55,8 @@ def layout(**query):
     return html.Main(className="page", children=children)
 
 
-url_sync(P, {"prefecture": "f-prefecture", "ctype": "f-ctype", "deep": "f-deep", "pathway": "f-pathway",
-             "quarter": "f-as-of", "level": "f-level", "metric": f"{P}-metric", "view": f"{P}-view"})
+url_sync(P, {"prefecture": f"{P}-prefecture", "ctype": f"{P}-ctype", "deep": f"{P}-deep", "pathway": f"{P}-pathway",
+             "quarter": f"{P}-as-of", "level": f"{P}-level", "metric": f"{P}-metric", "view": f"{P}-view"})
 
 
 @callback(Output(f"{P}-schedule", "figure"), Input(f"{P}-filters", "data"))

@@ -1,0 +1,171 @@
+"""County page /county/<code>: KPIs, schedule, pathways, villages (table + map), households by
+category, quarterly history."""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+
+from dashboard import charts
+from dashboard import components as C
+from dashboard import queries as Q
+from dashboard.filters import Filters
+from dashboard.i18n import t
+from dashboard.pagekit import (
+    LOCATION,
+    figure_or_message,
+    geo_config,
+    grid,
+    read_filters,
+    safe_layout,
+    url_sync,
+)
+
+dash.register_page(__name__, path_template="/county/<code>", name="county", title="甘肃省脱贫攻坚进度监测 · 县")
+
+P = "co"
+
+
+@safe_layout
+def layout(code=None, **query):
+    f, fe = read_filters(query)
+    scope = Q.viewer_scope()
+    meta = Q.meta()
+    lang = f.lang
+    info = Q.county_info(str(code), scope) if code else None
+    children = [C.header(f, f"/county/{code}", meta, fe.as_of_date), C.notices(f)]
+    if info is None:
+        children.append(C.message(t("unknown_county", lang, code=code), "error"))
+        children.append(dcc.Link(t("back_overview", lang), href=C.href("/", f)))
+        return html.Main(className="page", children=children)
+    fc = fe.replace(county=code, prefecture=None, ctype=None, deep=None)
+    children += [
+        html.Div(className="breadcrumb", children=[
+            dcc.Link(t("province", lang), href=C.href("/", f, prefecture=None, county=None)), " › ",
+            dcc.Link(info["prefecture_name"] or "", href=C.href("/", f, prefecture=info["prefecture_code"], county=None)),
+            " › ", html.Span(info["county_name"])]),
+        html.H2(info["county_name"], className="page-title", id="county-name"),
+        html.Div(className="facts", children=[
+            html.Span([t("f_ctype", lang), "：" if lang == "zh" else ": ",
+                       html.B(t(f"ctype_{info['poverty_type']}", lang) if _has(info["poverty_type"]) else
+                              t("non_poverty", lang) if not info["is_poverty_county"] else "—")]),
+            html.Span([t("f_deep", lang), "：" if lang == "zh" else ": ",
+                       html.B(t(f"deep_{info['deep_poverty']}", lang) if _has(info["deep_poverty"]) else "—")]),
+            html.Span([t("m_planned_year", lang), "：" if lang == "zh" else ": ", html.B(_yr(info["planned_exit_year"], lang))]),
+            html.Span([t("m_actual_year", lang), "：" if lang == "zh" else ": ", html.B(_yr(info["actual_exit_year"], lang)
+                   if _has(info["actual_exit_year"]) and f"{int(info['actual_exit_year'])}-12-31" <= fe.as_of_date
+                   else t("not_exited", lang) if info["is_poverty_county"] else "—")]),
+        ]),
+        C.filter_bar(fe, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("pathway", "as_of", "level")),
+    ]
+    share, basis, basis_year, q = charts.seasonal(fc)
+    k = charts.kpis(fc, scope)
+    vdf = Q.villages(fe, code, scope)
+    vdf = vdf.assign(status_label=vdf["status"].map(lambda s: t(f"st_{s}", lang)),
+                     incidence_pct=vdf["incidence"].map(lambda x: None if x != x or x is None else round(x * 100, 2)))
+    cols = [
+        {"field": "village_code", "headerName": "代码" if lang == "zh" else "Code", "maxWidth": 150},
+        {"field": "village_name", "headerName": t("col_village", lang)},
+        {"field": "township_name", "headerName": t("col_township", lang)},
+        {"field": "status_label", "headerName": t("col_status", lang)},
+        {"field": "planned_exit_year", "headerName": t("col_planned", lang), "filter": "agNumberColumnFilter"},
+        {"field": "actual_exit_year", "headerName": t("col_actual", lang), "filter": "agNumberColumnFilter"},
+        {"field": "incidence_pct", "headerName": t("col_incidence", lang) + " %", "filter": "agNumberColumnFilter"},
+        {"field": "remaining_households", "headerName": t("col_hh_left", lang), "filter": "agNumberColumnFilter"},
+        {"field": "remaining_people", "headerName": t("col_people_left", lang), "filter": "agNumberColumnFilter"},
+    ]
+    sub = charts.subtitle(fe, meta)
+    children += [
+        html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], fc, q, share) for lv in ("people", "villages", "counties")]),
+        C.rule_text(fc, share, basis, basis_year, fe.as_of_date),
+        html.Div(className="grid-2", children=[
+            C.graph_card("schedule", f"{P}-schedule", lang, height=420, extra=dcc.RadioItems(
+                id=f"{P}-view", value=f.view, inline=True, className="radio",
+                options=[{"label": t(v, lang), "value": v} for v in ("annual", "cumulative")])),
+            C.graph_card("pathways", f"{P}-pathways", lang, height=420),
+        ]),
+        html.Div(className="grid-2", children=[
+            C.table_card("villages", charts.title("villages", fe, scope, {"county": code}), sub, lang,
+                         grid(f"{P}-villages", vdf, cols, row_id="village_code", height=470)),
+            C.graph_card("village_map", f"{P}-vmap", lang, height=540, config=geo_config()),
+        ]),
+        html.Div(className="grid-2", children=[
+            C.graph_card("breakdown", f"{P}-breakdown", lang, height=380),
+            C.graph_card("history", f"{P}-history", lang, height=400),
+        ]),
+        dcc.Store(id=f"{P}-vmap-raw"),
+        dcc.Store(id=f"{P}-filters", data=f.to_query()), dcc.Store(id="page-filters", data=f.to_query()),
+        dcc.Store(id=f"{P}-ctx", data={"county": code}), dcc.Store(id="page-ctx", data={"county": code}),
+    ]
+    return html.Main(className="page", children=children)
+
+
+def _has(v) -> bool:
+    return v is not None and not (isinstance(v, float) and v != v) and str(v) not in ("", "nan", "<NA>")
+
+
+def _yr(y, lang):
+    if not _has(y):
+        return "—"
+    y = int(y)
+    return t("before_2018", lang) if y <= 2016 else t("year_fmt", lang, year=y)
+
+
+url_sync(P, {"pathway": f"{P}-pathway", "quarter": f"{P}-as-of", "level": f"{P}-level", "view": f"{P}-view"})
+
+for _name, _id in (("schedule", "schedule"), ("pathways", "pathways"), ("breakdown", "breakdown"), ("history", "history")):
+    def _make(name=_name, id_=_id):
+        @callback(Output(f"{P}-{id_}", "figure"), Input(f"{P}-filters", "data"), State(f"{P}-ctx", "data"))
+        def _chart(data, ctx_):
+            return figure_or_message(name, data, ctx_)
+        return _chart
+    _make()
+
+
+@callback(Output(f"{P}-vmap-raw", "data"), Input(f"{P}-filters", "data"), State(f"{P}-ctx", "data"))
+def _vmap(data, ctx_):
+    return figure_or_message("village_map", data, ctx_, height=540).to_plotly_json()
+
+
+clientside_callback(
+    """
+    function(raw, geo) {
+        if (!raw) { return window.dash_clientside.no_update; }
+        if (!geo) { return raw; }
+        var data = (raw.data || []).map(function(tr) {
+            if (tr.meta === 'counties' && geo.counties) {
+                var want = {}; (tr.locations || []).forEach(function(c) { want[c] = true; });
+                var feats = geo.counties.features.filter(function(ft) { return want[ft.properties.code]; });
+                return Object.assign({}, tr, {geojson: {type: 'FeatureCollection', features: feats}});
+            }
+            return tr;
+        });
+        return {data: data, layout: raw.layout};
+    }
+    """,
+    Output(f"{P}-vmap", "figure"),
+    Input(f"{P}-vmap-raw", "data"),
+    State("geo-store", "data"),
+)
+
+
+@callback(
+    Output(LOCATION, "pathname", allow_duplicate=True),
+    Output(LOCATION, "search", allow_duplicate=True),
+    Input(f"{P}-villages", "cellClicked"),
+    Input(f"{P}-vmap", "clickData"),
+    State(f"{P}-filters", "data"),
+    prevent_initial_call=True,
+)
+def _open_village(cell, click, data):
+    f = Filters.parse(data or {})
+    trig = dash.ctx.triggered_id
+    code = None
+    if trig == f"{P}-villages" and cell:
+        code = cell.get("rowId")
+    elif trig == f"{P}-vmap" and click:
+        cd = (click.get("points") or [{}])[0].get("customdata")
+        code = cd[1] if isinstance(cd, list) and len(cd) > 1 else None
+    if not code:
+        return no_update, no_update
+    return f"/village/{code}", f.to_search() or ""

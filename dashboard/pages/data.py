@@ -1,0 +1,51 @@
+"""Data page /data: loads, rejected rows by rule, reconciliation mismatches, sources, demo notice."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+from dashboard import components as C
+from dashboard import queries as Q
+from dashboard.i18n import fmt_date, t
+from dashboard.pagekit import grid, read_filters, safe_layout
+
+dash.register_page(__name__, path="/data", name="data", title="甘肃省脱贫攻坚进度监测 · 数据与来源")
+
+
+def _cols(df):
+    return [{"field": c, "headerName": c} for c in df.columns]
+
+
+@safe_layout
+def layout(**query):
+    f, fe = read_filters(query)
+    scope = Q.viewer_scope()
+    meta = Q.meta()
+    lang = f.lang
+    sub = " · ".join(filter(None, [
+        f"warehouse_version {meta.get('warehouse_version', '—')}",
+        f"built_at {meta.get('built_at', '—')}",
+        f"{t('as_of', lang)} {fmt_date(meta.get('data_as_of'), lang) if meta.get('data_as_of') else '—'}",
+        t("demo_label", lang) if meta.get("demo") == "true" else None]))
+    children = [C.header(f, "/data", meta, fe.as_of_date), C.notices(f)]
+    if meta.get("demo") == "true":
+        children.append(C.message(t("demo_notice", lang), "empty"))
+    sections = []
+    for key, name, df, row_id in (
+        ("d_loads", "loads", Q.loads(), None),
+        ("d_files", "files", Q.load_files(), None),
+        ("d_rejects", "rejects", Q.rejects_by_rule(), None),
+        ("d_reject_samples", "reject_samples", Q.reject_samples(), None),
+        ("d_recon", "recon", Q.reconciliation(scope), None),
+        ("d_refs", "refs", Q.reference_sources(), None),
+    ):
+        if df.empty:
+            body = C.message(t("d_recon_ok" if name == "recon" else "d_no_rejects" if name.startswith("reject")
+                               else "empty", lang))
+        else:
+            body = grid(f"data-{name}", df, _cols(df), height=min(80 + 42 * len(df), 420))
+        sections.append(C.table_card(name, t(key, lang), sub, lang, body))
+    children += sections
+    children += [dcc.Store(id="page-filters", data=f.to_query()), dcc.Store(id="page-ctx", data={})]
+    return html.Main(className="page", children=children)

@@ -1,0 +1,88 @@
+"""Village page /village/<code>: figures, quarterly history, households (masked server-side)."""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboard import charts
+from dashboard import components as C
+from dashboard import queries as Q
+from dashboard.i18n import fmt_count, fmt_pct, t
+from dashboard.pagekit import figure_or_message, grid, read_filters, safe_layout, url_sync
+
+dash.register_page(__name__, path_template="/village/<code>", name="village", title="甘肃省脱贫攻坚进度监测 · 村")
+
+P = "vi"
+
+
+@safe_layout
+def layout(code=None, **query):
+    f, fe = read_filters(query)
+    scope = Q.viewer_scope()
+    meta = Q.meta()
+    lang = f.lang
+    info = Q.village_info(str(code), scope) if code else None
+    children = [C.header(f, f"/village/{code}", meta, fe.as_of_date), C.notices(f)]
+    if info is None:
+        children += [C.message(t("unknown_village", lang, code=code), "error"),
+                     dcc.Link(t("back_overview", lang), href=C.href("/", f))]
+        return html.Main(className="page", children=children)
+    ctx = {"village": code}
+    hist = Q.village_history(code, scope)
+    now = hist[hist["quarter_label"] == fe.quarter]
+    r = now.iloc[0] if len(now) else None
+    sep = "：" if lang == "zh" else ": "
+
+    def fact(label, value):
+        return html.Span([label, sep, html.B(value)])
+
+    facts = [
+        fact(t("col_township", lang), info.get("township_name") or "—"),
+        fact(t("col_planned", lang), str(info.get("planned_exit_year") or "—")),
+        fact(t("col_actual", lang), str(info.get("actual_exit_year") or "—") if info.get("actual_exit_year") == info.get("actual_exit_year") else "—"),
+        fact(t("col_status", lang), t("st_exited", lang) if r is not None and r["exited"] else
+             t("st_behind", lang) if r is not None and r["behind_schedule"] else t("st_on_plan", lang)),
+    ]
+    if r is not None:
+        facts += [fact(t("col_incidence", lang), fmt_pct(r["incidence"], lang, 2)),
+                  fact(t("col_hh_left", lang), fmt_count(r["remaining_households"], "households", lang)),
+                  fact(t("col_people_left", lang), fmt_count(r["remaining_people"], "people", lang))]
+    hh = Q.households(fe, code, scope)
+    cols = [{"field": c, "headerName": h} for c, h in (
+        ("household_id", "户编号" if lang == "zh" else "Household ID"),
+        ("head_name", "户主（脱敏）" if lang == "zh" else "Head (masked)"),
+        ("head_id_number", "证件号码（脱敏）" if lang == "zh" else "ID number (masked)"),
+        ("household_size", "人口" if lang == "zh" else "Size"),
+        ("household_attribute", t("dim_attribute", lang)),
+        ("main_cause", t("dim_cause", lang)),
+        ("pathways", t("f_pathway", lang)),
+        ("planned_exit_year", t("col_planned", lang)),
+        ("status", t("col_status", lang)),
+        ("exit_date", "脱贫日期" if lang == "zh" else "Exit date"))]
+    children += [
+        html.Div(className="breadcrumb", children=[
+            dcc.Link(t("province", lang), href=C.href("/", f, prefecture=None, county=None)), " › ",
+            dcc.Link(info["prefecture_name"] or "", href=C.href("/", f, prefecture=info["prefecture_code"], county=None)),
+            " › ", dcc.Link(info["county_name"], href=C.href(f"/county/{info['county_code']}", f)),
+            " › ", html.Span(info["village_name"])]),
+        html.H2(f"{info['village_name']}（{info['county_name']}）" if lang == "zh"
+                else f"{info['village_name']} ({info['county_name']})", className="page-title", id="village-name"),
+        html.Div(className="facts", children=facts),
+        C.filter_bar(fe, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("as_of",)),
+        C.graph_card("v_history", f"{P}-history", lang, height=400),
+        C.table_card("households", charts.title("households", fe, scope, ctx), charts.subtitle(fe, meta), lang,
+                     grid(f"{P}-households", hh, cols, row_id="household_id", height=480)),
+        html.Div(t("masked_note", lang), className="note"),
+        dcc.Store(id=f"{P}-filters", data=f.to_query()), dcc.Store(id="page-filters", data=f.to_query()),
+        dcc.Store(id=f"{P}-ctx", data=ctx), dcc.Store(id="page-ctx", data=ctx),
+    ]
+    return html.Main(className="page", children=children)
+
+
+url_sync(P, {"quarter": f"{P}-as-of"})
+
+
+@callback(Output(f"{P}-history", "figure"), Input(f"{P}-filters", "data"), State(f"{P}-ctx", "data"))
+def _history(data, ctx_):
+    return figure_or_message("v_history", data, ctx_)
