@@ -75,6 +75,10 @@ class LoadReport:
         return "\n".join([head, *lines])
 
 
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
+    return con.execute(sql, params or []).fetchall()[0][0]
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
@@ -163,7 +167,7 @@ def _load_into(tmp: Path, files: list[Path], sums: dict[Path, str], source: Path
             con.execute(paths.SCHEMA_SQL.read_text(encoding="utf-8"))
             con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
         install_macros(con)
-        load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM etl_loads").fetchone()[0]
+        load_id = scalar(con, "SELECT coalesce(max(load_id), 0) + 1 FROM etl_loads")
         started_at = datetime.now()
         staged: list[tuple[Path, Staged]] = []
         for n, f in enumerate(tqdm(files, desc="reading", unit="file", disable=not progress)):
@@ -217,7 +221,7 @@ def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_sna
     if table.name == "counties":
         _resolve_county_names(con, rel)
     con.execute(f"INSERT INTO rj {reject_sql(table, rel, s.file_name)}")
-    _reject_duplicates(con, rel, table.name, load_id)
+    _reject_duplicates(con, rel, table.name, load_id, replaced_snapshots)
     if table.name == "villages":
         _check_locations(con, rel)
     con.execute("INSERT INTO etl_rejects SELECT ?, ?, ?, _line, column_name, rule, value, message FROM rj "
@@ -235,8 +239,8 @@ def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_sna
                     f"FROM {good}")
     elif table.name == "households":
         as_of = _insert_households(con, good, load_id, replaced_snapshots)
-    rows_rejected = con.execute("SELECT count(DISTINCT _line) FROM rj").fetchone()[0]
-    rows_loaded = con.execute(f"SELECT count(*) FROM {good}").fetchone()[0]
+    rows_rejected = scalar(con, "SELECT count(DISTINCT _line) FROM rj")
+    rows_loaded = scalar(con, f"SELECT count(*) FROM {good}")
     by_rule = dict(con.execute("SELECT rule, count(DISTINCT _line) FROM rj GROUP BY rule").fetchall())
     if rows_loaded + rows_rejected != s.rows_in:  # the accounting identity of the contract
         raise LoadFailed(f"{s.file_name}: rows in {s.rows_in} != loaded {rows_loaded} + rejected {rows_rejected}")
@@ -248,7 +252,7 @@ def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_sna
     return _Applied(report, as_of)
 
 
-def _reject_duplicates(con, rel: str, table: str, load_id: int) -> None:
+def _reject_duplicates(con, rel: str, table: str, load_id: int, replaced_snapshots: set) -> None:
     keys = {"counties": "county_code", "villages": "village_code",
             "county_targets": "county_code, year__v, indicator__v", "households": "as_of__v, household_id"}[table]
     con.execute(f"""
@@ -259,7 +263,9 @@ def _reject_duplicates(con, rel: str, table: str, load_id: int) -> None:
                      row_number() OVER (PARTITION BY {keys} ORDER BY _line) AS n
               FROM {rel} WHERE _line NOT IN (SELECT _line FROM rj) AND {keys.split(',')[-1]} IS NOT NULL)
         WHERE n > 1""")
-    if table == "households":  # the same snapshot split over several files of this load
+    if table == "households" and replaced_snapshots & {
+        r[0] for r in con.execute(f"SELECT DISTINCT as_of__v FROM {rel}").fetchall()
+    }:  # the same snapshot split over several files of this load
         con.execute(f"""
             INSERT INTO rj
             SELECT r._line, 'household_id', 'duplicate_key', r.household_id,
@@ -357,8 +363,8 @@ def _insert_households(con, good: str, load_id: int, replaced: set):
 
 
 def _set_meta(con: duckdb.DuckDBPyConnection) -> None:
-    as_of = con.execute("SELECT max(as_of) FROM fct_household_snapshot").fetchone()[0]
-    demo = con.execute("SELECT coalesce(bool_or(demo), false) FROM etl_loads").fetchone()[0]
+    as_of = scalar(con, "SELECT max(as_of) FROM fct_household_snapshot")
+    demo = scalar(con, "SELECT coalesce(bool_or(demo), false) FROM etl_loads")
     values = {"warehouse_version": uuid.uuid4().hex, "built_at": datetime.now().isoformat(timespec="seconds"),
               "demo": "true" if demo else "false", "data_as_of": as_of.isoformat() if as_of else ""}
     con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items()))

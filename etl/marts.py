@@ -21,10 +21,10 @@ def _actual_columns() -> str:
 
 
 def _pathway_rows() -> str:
-    return ", ".join(
-        f"('{key}', {f"'{p}'" if p else 'NULL'}, {f"'{h}'" if h else 'NULL'})"
-        for key, (p, h) in PATHWAY_TARGETS.items()
-    )
+    def lit(value):
+        return f"'{value}'" if value else "NULL"
+
+    return ", ".join(f"('{key}', {lit(p)}, {lit(h)})" for key, (p, h) in PATHWAY_TARGETS.items())
 
 
 def _unpivot_actual() -> str:
@@ -143,11 +143,11 @@ FROM fct_household_snapshot GROUP BY ALL
 ORDER BY ALL;
 
 CREATE OR REPLACE TABLE mart_quarter_profile AS
-SELECT year(exit_date) AS year, quarter(exit_date) AS quarter, sum(household_size) AS people,
-       sum(household_size) / sum(sum(household_size)) OVER (PARTITION BY year(exit_date)) AS share
-FROM fct_household_snapshot
-WHERE as_of = (SELECT max(as_of) FROM mart_snapshot) AND status = '已脱贫'
-GROUP BY ALL ORDER BY ALL;
+SELECT year, quarter, people, people / sum(people) OVER (PARTITION BY year) AS share
+FROM (SELECT year(exit_date) AS year, quarter(exit_date) AS quarter, sum(household_size) AS people
+      FROM fct_household_snapshot
+      WHERE as_of = (SELECT max(as_of) FROM mart_snapshot) AND status = '已脱贫' GROUP BY ALL)
+ORDER BY ALL;
 
 CREATE OR REPLACE TABLE mart_reconciliation AS
 WITH latest AS (SELECT * FROM fct_household_snapshot WHERE as_of = (SELECT max(as_of) FROM mart_snapshot)),

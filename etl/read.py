@@ -92,15 +92,18 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, relation: str) -> Stag
         tmp.close()
         source = Path(tmp.name)
     names = _unique_names(headers)
-    # Blank lines are skipped by the CSV reader; map row numbers back to file lines when there are any.
-    body = text.split("\n")[header_idx + 1 :]
-    while body and not body[-1].strip("\r"):
-        body.pop()
-    blank = sum(1 for line in body if not line.strip("\r"))
+    # The CSV reader skips blank lines; map row numbers back to file lines only when there are any.
+    line_numbers = None
+    if "\n\n" in text or "\n\r\n" in text:
+        body = text.split("\n")[header_idx + 1 :]
+        while body and not body[-1].strip("\r"):
+            body.pop()
+        line_numbers = [header_idx + 2 + i for i, line in enumerate(body) if line.strip("\r")]
+        blank = len(body) - len(line_numbers)
+    else:
+        blank = 0
     try:
-        columns = ", ".join(
-            f"NULLIF(\"{names[i]}\", '') AS {name}" for i, name in positions.items()
-        )
+        columns = ", ".join(f"NULLIF(\"{names[i]}\", '') AS {name}" for i, name in positions.items())
         missing = [c for c in table.column_names if c not in positions.values()]
         columns += "".join(f", NULL::VARCHAR AS {c}" for c in missing)
         reader = (
@@ -109,25 +112,16 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, relation: str) -> Stag
         )
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {relation} AS "
-            f"SELECT CAST(row_number() OVER () AS BIGINT) AS _row, {columns} FROM {reader}"
+            f"SELECT CAST(row_number() OVER () AS BIGINT) + {header_idx + 1} AS _line, {columns} FROM {reader}"
         )
+        if line_numbers is not None and blank:
+            con.execute(f"UPDATE {relation} SET _line = ($1)[_line - {header_idx + 1}]", [line_numbers])
     except duckdb.Error as exc:
         raise InputError(f"{path.name}: CSV 无法解析 (cannot parse CSV): {exc}") from exc
     finally:
         if tmp:
             Path(tmp.name).unlink(missing_ok=True)
-    if blank:
-        line_numbers = [
-            header_idx + 2 + i for i, line in enumerate(body) if line.strip("\r")
-        ]
-        con.execute("CREATE OR REPLACE TEMP TABLE _lines AS SELECT * FROM (SELECT unnest($1) AS line, "
-                    "generate_subscripts($1, 1) AS row)", [line_numbers])
-        con.execute(f"ALTER TABLE {relation} ADD COLUMN _line BIGINT")
-        con.execute(f"UPDATE {relation} SET _line = l.line FROM _lines l WHERE l.row = {relation}._row")
-    else:
-        con.execute(f"ALTER TABLE {relation} ADD COLUMN _line BIGINT")
-        con.execute(f"UPDATE {relation} SET _line = _row + {header_idx + 1}")
-    rows_in = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+    rows_in = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
     ignored = [h for i, h in enumerate(headers) if i not in positions and h.strip()]
     return Staged(table, relation, path.name, rows_in, blank, ignored)
 

@@ -28,8 +28,10 @@ BLANKS = " \t\r\n\u00a0\u3000\ufeff"
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 MACROS = f"""
-CREATE OR REPLACE TEMP MACRO norm(s) AS
-    NULLIF(trim(translate(CAST(s AS VARCHAR), '{FULLWIDTH}', '{HALFWIDTH}'), '{BLANKS}'), '');
+CREATE OR REPLACE TEMP MACRO norm(s) AS NULLIF(CASE
+    WHEN strlen(s) = length(s) THEN trim(s)  -- plain ASCII: the fast path
+    WHEN regexp_matches(s, '[{FULLWIDTH}{BLANKS}]') THEN trim(translate(s, '{FULLWIDTH}', '{HALFWIDTH}'), '{BLANKS}')
+    ELSE s END, '');
 CREATE OR REPLACE TEMP MACRO as_int(s) AS CASE
     WHEN regexp_full_match(replace(s, ',', ''), '[0-9]+(\\.0+)?')
     THEN TRY_CAST(TRY_CAST(replace(s, ',', '') AS DECIMAL(38, 4)) AS BIGINT) END;

@@ -1,0 +1,59 @@
+"""python -m etl demo|load|summary — see README.md."""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from etl import paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m etl", description="Gansu poverty-exit warehouse: demo data, loads, summary.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="write the deterministic demo dataset in the input-contract format")
+    demo.add_argument("--out", type=Path, default=paths.DEMO_DIR)
+    demo.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    load = sub.add_parser("load", help="load a folder or file of contract tables into the warehouse (all or nothing)")
+    load.add_argument("source", type=Path)
+    load.add_argument("--db", type=Path, default=paths.WAREHOUSE)
+    load.add_argument("--quiet", action="store_true", help="no progress bars")
+    summary = sub.add_parser("summary", help="province plan and actual per year, computed from the loaded rows")
+    summary.add_argument("--db", type=Path, default=paths.WAREHOUSE)
+    summary.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    if args.command == "demo":
+        from etl.demo import generate
+
+        started = time.perf_counter()
+        manifest = generate(args.out, args.format)
+        print(f"demo data written to {args.out} in {time.perf_counter() - started:.1f} s: "
+              + ", ".join(f"{k} {v:,}" for k, v in manifest["counts"].items()))
+        return 0
+    if args.command == "load":
+        from etl.load import LoadFailed, load as run_load
+
+        try:
+            report = run_load(args.source, args.db, progress=not args.quiet)
+        except LoadFailed as exc:
+            print(f"导入失败 (load failed): {exc}", file=sys.stderr)
+            return 1
+        print(report.text())
+        return 0
+    if args.command == "summary":
+        from etl.summary import summary
+
+        if not args.db.exists():
+            print(f"{args.db}: 数据库不存在 (no warehouse); run `python -m etl load DIR --db {args.db}` first.",
+                  file=sys.stderr)
+            return 1
+        result = summary(args.db)
+        print(json.dumps(result, ensure_ascii=False, indent=2 if not args.json else None))
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

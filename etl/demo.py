@@ -1,0 +1,424 @@
+"""Deterministic demo dataset in the input-contract format (SPEC §4), for the whole province.
+
+It reproduces the plan's figures (SPEC §2) and the public actuals (SPEC §3) exactly:
+people to exit 710,000/710,000/470,000 and actually out 776,000/935,000/179,000 (the rest); the pathway totals;
+villages 907 before 2018 + 2,181/2,646/1,528 planned, 6,868 out by end-2019; counties 18/14/24/19 planned by
+type, 18/18/31/8 actual from data/reference/gansu_counties.csv; 35 deep-poverty counties, 3,720 deep villages.
+Below that it is invented but consistent: a village or county exits only when its incidence is under 3 %,
+exits come mostly in the fourth quarter, some places run behind, a few households return to poverty.
+Everything that is invented is labelled: the folder carries DEMO.json and the warehouse says demo = true.
+"""
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from etl import paths
+from etl.contract import HOUSEHOLD_ATTRIBUTES, MAIN_CAUSES, PATHWAYS
+from etl.load import DEMO_MANIFEST
+from etl.validate import ID_WEIGHTS
+
+SEED = 20180822  # the plan's date
+TOTAL_PEOPLE = 1_890_000
+PEOPLE_PLAN = {2018: 710_000, 2019: 710_000, 2020: 470_000}
+PEOPLE_ACTUAL = {2018: 776_000, 2019: 935_000}  # 2020: the rest (179,000)
+VILLAGES_TOTAL, VILLAGES_DEEP, VILLAGES_UNREGISTERED = 7_262, 3_720, 1_042
+VILLAGES_PLAN = {2017: 907, 2018: 2_181, 2019: 2_646, 2020: 1_528}  # 2017 = exited before the plan
+VILLAGES_OUT_BY_2019 = 6_868
+# Villages out in 2018 are not published; split the 5,961 of 2018-19 in the ratio of people out (776:935).
+VILLAGES_ACTUAL_2018 = round((VILLAGES_OUT_BY_2019 - 907) * 776 / (776 + 935))
+COUNTY_PLAN = {"片区": {2017: 6, 2018: 10, 2019: 23, 2020: 19}, "插花": {2017: 12, 2018: 4, 2019: 1, 2020: 0}}
+DEEP_COUNTIES_PROVINCE = 18
+PATHWAY_TARGETS = {  # pathway key: (people, households) as published; None where not stated
+    "industry": (1_476_000, 352_000), "employment": (600_000, None), "relocation": (160_000, None),
+    "ecology": (20_000, None), "social_security": (354_000, None), "housing": (None, 41_000),
+    "water": (690_000, 170_000),
+}
+QUARTER_PROFILE = np.array([0.05, 0.10, 0.15, 0.70])  # when in the year exits are certified
+SIZE_PROBS = np.array([0.09, 0.15, 0.18, 0.24, 0.18, 0.09, 0.05, 0.02])  # 1..8 people, mean ~3.9
+SNAPSHOTS = [date(y, m, d) for y in (2018, 2019, 2020) for m, d in ((3, 31), (6, 30), (9, 30), (12, 31))]
+INCIDENCE_EXIT = 0.028  # a place that exits is kept safely under the 3 % rule
+
+SURNAMES = list("王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+GIVEN = list("建国明华军平强志红英玉兰秀芳文德永福春海生成清林云东军荣兴德贵仁义礼智信忠良安宝金银山水花梅丽娟霞燕")
+PLACE = list("青石安平和丰泉沟川河岭坪山峪湾塬庄堡阳新兴红旗东西南北中上下大小长")
+
+
+def reference_counties() -> pd.DataFrame:
+    df = pd.read_csv(paths.REFERENCE_DIR / "gansu_counties.csv", dtype=str, keep_default_na=False)
+    return df
+
+
+def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
+    raw = weights / weights.sum() * total
+    out = np.floor(raw).astype(np.int64)
+    out[np.argsort(-(raw - out), kind="stable")[: total - out.sum()]] += 1
+    return out
+
+
+def _split_at(order: np.ndarray, sizes: np.ndarray, thresholds: list[int]):
+    """Walk households in `order`; where a cumulative-people threshold falls inside a household, split that
+    household in two. Returns (sizes, parent index, band index per piece) with band sums exactly at thresholds."""
+    s = sizes[order]
+    ends = np.cumsum(s)
+    starts = ends - s
+    cuts = np.sort(np.asarray(thresholds, dtype=np.int64))
+    points = np.unique(np.concatenate([ends, cuts[(cuts > 0) & (cuts < ends[-1])]]))
+    piece_start = np.concatenate([[0], points[:-1]])
+    piece_size = points - piece_start
+    owner = np.searchsorted(ends, points, side="left")
+    band = np.searchsorted(cuts, piece_start, side="right")
+    assert (piece_size > 0).all() and (starts[owner] <= piece_start).all()
+    return piece_size, order[owner], band
+
+
+def _pick_exact(rng, sizes, people=None, households=None, weights=None):
+    """Boolean mask of households whose sizes sum exactly to `people` (and count exactly `households`)."""
+    n = len(sizes)
+    # weighted random order without replacement (exponential keys, Efraimidis-Spirakis)
+    order = np.argsort(rng.exponential(size=n) / (1.0 if weights is None else weights), kind="stable")
+    chosen = np.zeros(n, bool)
+    if households is not None:
+        chosen[order[:households]] = True
+        if people is None:
+            return chosen
+        gap = people - sizes[chosen].sum()
+        # swap chosen/unchosen households differing by one person until the people total is exact
+        while gap != 0:
+            step = 1 if gap > 0 else -1
+            progressed = False
+            for s in range(1, 9):
+                give = np.flatnonzero(chosen & (sizes == s))
+                take = np.flatnonzero(~chosen & (sizes == s + step))
+                k = min(abs(gap), len(give), len(take))
+                if k:
+                    chosen[rng.choice(give, k, replace=False)] = False
+                    chosen[rng.choice(take, k, replace=False)] = True
+                    gap -= k * step
+                    progressed = True
+                if gap == 0:
+                    break
+            if not progressed:
+                raise RuntimeError("cannot reach the exact pathway total")
+        return chosen
+    cum = np.cumsum(sizes[order])
+    k = int(np.searchsorted(cum, people))
+    chosen[order[:k]] = True
+    gap = people - sizes[chosen].sum()
+    if gap:
+        spare = np.flatnonzero(~chosen & (sizes == gap))
+        chosen[spare[0]] = True
+    assert sizes[chosen].sum() == people
+    return chosen
+
+
+def _id_numbers(rng, county_codes: np.ndarray) -> list[str]:
+    n = len(county_codes)
+    birth = np.datetime64("1943-01-01") + rng.integers(0, 365 * 55, n).astype("timedelta64[D]")
+    birth_txt = np.datetime_as_string(birth, unit="D")
+    seq = rng.integers(0, 1000, n)
+    body = [f"{c}{b.replace('-', '')}{q:03d}" for c, b, q in zip(county_codes, birth_txt, seq)]
+    digits = np.frombuffer("".join(body).encode(), dtype=np.uint8).reshape(n, 17) - 48
+    check = (digits * np.array(ID_WEIGHTS)).sum(axis=1) % 11
+    return [b + "10X98765432"[c] for b, c in zip(body, check)]
+
+
+def _names(rng, n: int) -> list[str]:
+    sur = rng.choice(SURNAMES, n)
+    g1 = rng.choice(GIVEN, n)
+    g2 = rng.choice(GIVEN, n)
+    two = rng.random(n) < 0.75
+    return [s + a + (b if t else "") for s, a, b, t in zip(sur, g1, g2, two)]
+
+
+def build_counties(rng) -> pd.DataFrame:
+    ref = reference_counties()
+    c = pd.DataFrame({
+        "county_code": ref.adcode, "county_name": ref.county_name,
+        "prefecture_code": ref.adcode.str[:4] + "00", "prefecture_name": ref.prefecture_name,
+        "is_poverty_county": ref.is_poverty_county == "1", "poverty_type": ref.poverty_type.replace("", None),
+        "actual_exit_year": pd.to_numeric(ref.exit_batch_year.replace("", None)).astype("Int64"),
+        "actual_exit_date": ref.announced_date.replace("", None),
+    })
+    c["deep_poverty"] = np.where(ref.deep_poverty == "two_prefectures_one_county", "两州一县", None)
+    known_province = (ref.deep_poverty_any == "1") & (ref.deep_poverty == "")
+    c.loc[known_province, "deep_poverty"] = "省定"
+    # the remaining province-designated counties are not in the reference: pick late-exiting 片区 counties
+    pool = c.index[c.is_poverty_county & c.deep_poverty.isna() & (c.poverty_type == "片区") & (c.actual_exit_year >= 2019)]
+    extra = DEEP_COUNTIES_PROVINCE - known_province.sum()
+    c.loc[rng.choice(pool, extra, replace=False), "deep_poverty"] = "省定"
+    # planned exit year: the plan's counts per type, handed out in order of actual exit (so none is late)
+    c["planned_exit_year"] = pd.array([pd.NA] * len(c), dtype="Int64")
+    for ptype, plan in COUNTY_PLAN.items():
+        idx = c.index[c.poverty_type == ptype]
+        order = sorted(idx, key=lambda i: (c.at[i, "actual_exit_year"], rng.random()))
+        years = [y for y, k in plan.items() for _ in range(k)]
+        c.loc[order, "planned_exit_year"] = years
+    return c
+
+
+def build_villages(rng, counties: pd.DataFrame) -> pd.DataFrame:
+    poor = counties[counties.is_poverty_county].reset_index(drop=True)
+    base = np.where(poor.poverty_type == "插花", 22.0, 95.0) * rng.uniform(0.6, 1.4, len(poor))
+    base *= np.where(poor.deep_poverty.notna(), 1.6, 1.0)
+    base *= np.where(poor.actual_exit_year == 2017, 0.5, 1.0)
+    n_per = _largest_remainder(base, VILLAGES_TOTAL)
+    v = poor.loc[np.repeat(poor.index, n_per), ["county_code", "actual_exit_year", "deep_poverty"]]
+    v = v.rename(columns={"actual_exit_year": "county_exit"}).reset_index(drop=True)
+    n = len(v)
+    # actual exit: all villages of 2017 counties before 2018; 394 left for 2020, only in the last 8 counties
+    av = np.full(n, 0)
+    pre = np.flatnonzero(v.county_exit == 2017)
+    others = rng.permutation(np.flatnonzero(v.county_exit > 2017))
+    av[pre] = 2017
+    av[others[: VILLAGES_PLAN[2017] - len(pre)]] = 2017
+    left = np.flatnonzero(av == 0)
+    last = rng.permutation(left[v.county_exit.to_numpy()[left] == 2020])
+    av[last[: VILLAGES_TOTAL - VILLAGES_OUT_BY_2019]] = 2020
+    left = np.flatnonzero(av == 0)
+    must_2018 = left[v.county_exit.to_numpy()[left] == 2018]
+    av[must_2018] = 2018
+    left = rng.permutation(np.flatnonzero(av == 0))
+    av[left[: VILLAGES_ACTUAL_2018 - len(must_2018)]] = 2018
+    av[av == 0] = 2019
+    v["actual_exit_year"] = av
+    # planned exit: in order of actual exit, by the plan's counts; then 40 pairs swapped to run behind
+    pv = np.zeros(n, int)
+    order = np.lexsort((rng.random(n), av))
+    pv[order] = [y for y, k in VILLAGES_PLAN.items() for _ in range(k)]
+    behind = rng.choice(np.flatnonzero((av == 2019) & (pv == 2019)), 40, replace=False)
+    ahead = rng.choice(np.flatnonzero((av == 2018) & (pv == 2018)), 40, replace=False)
+    pv[behind], pv[ahead] = 2018, 2019
+    pre_years = rng.choice([2015, 2016, 2017], n, p=[0.15, 0.3, 0.55])
+    v["planned_exit_year"] = np.where(pv == 2017, pre_years, pv)
+    v["actual_exit_year"] = np.where(av == 2017, v.planned_exit_year, av)
+    # deep poverty: 3,720, most in deep counties; 1,042 of them were never registered
+    score = rng.random(n) + np.where(v.deep_poverty.notna(), 0.9, 0.0) + np.where(av >= 2019, 0.3, 0.0)
+    deep = np.zeros(n, bool)
+    deep[np.argsort(-score)[:VILLAGES_DEEP]] = True
+    unreg = rng.choice(np.flatnonzero(deep & (av > 2017)), VILLAGES_UNREGISTERED, replace=False)
+    v["is_deep_poverty"] = deep
+    v["village_category"] = "建档立卡贫困村"
+    v.loc[unreg, "village_category"] = "深度贫困非建档村"
+    # codes and names: county + township (3) + village (3)
+    v["n_in_county"] = v.groupby("county_code").cumcount()
+    v["township_no"] = v.n_in_county // 12 + 1
+    v["village_code"] = (v.county_code + v.township_no.map("{:03d}".format)
+                         + (v.n_in_county % 12 + 1).map("{:03d}".format))
+    place = np.array(PLACE)
+    v["village_name"] = [a + b + "村" for a, b in zip(rng.choice(place, n), rng.choice(place, n))]
+    towns = {t: place[rng.integers(0, len(place), 2)] for t in range(1, 40)}
+    v["township_name"] = ["".join(towns[t]) + ("镇" if t % 3 else "乡") for t in v.township_no]
+    return v
+
+
+def build_households(rng, villages: pd.DataFrame) -> pd.DataFrame:
+    av = villages.actual_exit_year.to_numpy()
+    # poor people per village at end-2017: villages already out hold few (they are under 3 %)
+    w = (np.where(av <= 2017, 0.12, 1.0) * np.where(villages.is_deep_poverty, 1.35, 1.0)
+         * np.where(villages.county_exit == 2020, 1.5, 1.0) * rng.gamma(6, 1 / 6, len(av)))
+    people = _largest_remainder(w, TOTAL_PEOPLE)
+    n_guess = int(TOTAL_PEOPLE / 3.7)
+    sizes = rng.choice(np.arange(1, 9), n_guess, p=SIZE_PROBS)
+    sizes = sizes[: np.searchsorted(np.cumsum(sizes), TOTAL_PEOPLE) + 1]
+    sizes, _, village = _split_at(np.arange(len(sizes)), sizes, list(np.cumsum(people)))
+    keep = village < len(villages)
+    sizes, village = sizes[keep], village[keep]
+    assert sizes.sum() == TOTAL_PEOPLE
+    # when each household gets out: mostly in its village's exit year, the rank cut makes year totals exact
+    cy = villages.county_exit.to_numpy()
+    pref = {2018: [.92, .06, .02], 2019: [.07, .86, .07], 2020: [.10, .38, .52]}
+    pre_early, pre_late = [.9, .08, .02], [.45, .4, .15]
+    probs = np.array([pref[a] if a >= 2018 else (pre_early if c <= 2018 else pre_late)
+                      for a, c in zip(av[village], cy[village])])
+    pref_year = (probs.cumsum(axis=1) < rng.random(len(sizes))[:, None]).sum(axis=1)
+    latent = pref_year + rng.random(len(sizes))
+    order = np.argsort(latent, kind="stable")
+    t1 = PEOPLE_ACTUAL[2018]
+    t2 = t1 + PEOPLE_ACTUAL[2019]
+    sizes, parent, band = _split_at(order, sizes, [t1, t2])
+    village, latent = village[parent], latent[parent]
+    exit_year = 2018 + band
+    # plan: the same latent plus noise (some ahead, some behind), cut at the plan's yearly counts
+    county_bias = dict(zip(villages.county_code.unique(), rng.normal(0, 0.15, villages.county_code.nunique())))
+    bias = villages.county_code.map(county_bias).to_numpy()[village]
+    plan_latent = latent + bias + rng.normal(0, 0.25, len(sizes))
+    order = np.argsort(plan_latent, kind="stable")
+    p1 = PEOPLE_PLAN[2018]
+    p2 = p1 + PEOPLE_PLAN[2019]
+    sizes, parent, band = _split_at(order, sizes, [p1, p2])
+    hh = pd.DataFrame({"village": village[parent], "household_size": sizes, "exit_year": exit_year[parent],
+                       "planned_exit_year": 2018 + band})
+    return hh.sort_values(["village", "exit_year"], kind="stable").reset_index(drop=True)
+
+
+def add_household_details(rng, hh: pd.DataFrame, villages: pd.DataFrame, counties: pd.DataFrame) -> pd.DataFrame:
+    n = len(hh)
+    v = villages.iloc[hh.village.to_numpy()]
+    hh["village_code"] = v.village_code.to_numpy()
+    hh["county_code"] = v.county_code.to_numpy()
+    hh["household_id"] = hh.village_code + (hh.groupby("village").cumcount() + 1).map("{:04d}".format)
+    hh["head_name"] = _names(rng, n)
+    hh["head_id_number"] = _id_numbers(rng, hh.county_code.to_numpy())
+    attribute = rng.choice(HOUSEHOLD_ATTRIBUTES, n, p=[0.74, 0.22, 0.04])
+    hh["household_attribute"] = attribute
+    cause_p = np.array([22, 8, 6, 4, 5, 6, 18, 12, 9, 4, 4, 2], float)
+    hh["main_cause"] = rng.choice(MAIN_CAUSES, n, p=cause_p / cause_p.sum())
+    sizes = hh.household_size.to_numpy()
+    flags = {}
+    weights = {
+        "industry": np.where(sizes >= 3, 1.6, 0.6), "employment": np.where(sizes >= 3, 1.3, 0.5),
+        "social_security": np.where(attribute != "一般贫困户", 12.0, 0.3), "relocation": None, "ecology": None,
+        "housing": None, "water": np.where(sizes >= 3, 1.4, 0.8),
+    }
+    for key, (people, households) in PATHWAY_TARGETS.items():
+        flags[key] = _pick_exact(rng, sizes, people, households, weights[key])
+    names = {key: zh for zh, key, _ in PATHWAYS}
+    labels = [[] for _ in range(n)]
+    for key in names:
+        for i in np.flatnonzero(flags[key]):
+            labels[i].append(names[key])
+    hh["pathways"] = ["、".join(x) if x else None for x in labels]
+    for key in names:
+        hh[f"pw_{key}"] = flags[key]
+    # exit dates: mostly certified in Q4; a few counties run late in the year
+    late = set(rng.choice(counties.county_code[counties.is_poverty_county], 12, replace=False))
+    is_late = hh.county_code.isin(late).to_numpy()
+    quarter = np.where(is_late, rng.choice(4, n, p=[0.01, 0.04, 0.10, 0.85]), rng.choice(4, n, p=QUARTER_PROFILE))
+    day_in_q = rng.integers(0, 90, n)
+    starts = np.array([f"{y}-{3 * q + 1:02d}-01" for y, q in zip(hh.exit_year, quarter)], dtype="datetime64[D]")
+    hh["exit_date"] = (starts + day_in_q.astype("timedelta64[D]")).astype("datetime64[s]")
+    # returned to poverty: exited early in the year, back in poverty at the Q3 snapshot, out again in Q4
+    ret = (quarter <= 1) & (rng.random(n) < 0.006)
+    hh["returned"] = ret
+    hh["reexit_date"] = pd.NaT
+    re_dates = (np.array([f"{y}-10-01" for y in hh.exit_year[ret]], dtype="datetime64[D]")
+                + rng.integers(20, 80, ret.sum()).astype("timedelta64[D]"))
+    hh.loc[ret, "reexit_date"] = re_dates.astype("datetime64[s]")
+    return hh
+
+
+def add_populations(rng, hh: pd.DataFrame, villages: pd.DataFrame, counties: pd.DataFrame) -> None:
+    """Rural populations: plausible, and large enough that every exited place is under 3 %."""
+    vcode = villages.village_code
+    after = hh[hh.exit_year > hh.village.map(villages.actual_exit_year)].groupby("village").household_size.sum()
+    need = np.ceil(after.reindex(range(len(villages)), fill_value=0).to_numpy() / INCIDENCE_EXIT)
+    poor = hh.groupby("village").household_size.sum().reindex(range(len(villages)), fill_value=0).to_numpy()
+    base = poor / rng.uniform(0.10, 0.32, len(villages))  # incidence at the start: 10-32 %
+    villages["rural_population"] = np.maximum(base, need).round().astype(np.int64) + 50
+    hh_county_exit = hh.county_code.map(counties.set_index("county_code").actual_exit_year)
+    after_c = hh[hh.exit_year > hh_county_exit].groupby("county_code").household_size.sum()
+    in_villages = villages.groupby(vcode.str[:6]).rural_population.sum()
+    pop = []
+    for code, is_poor, deep in zip(counties.county_code, counties.is_poverty_county, counties.deep_poverty.notna()):
+        if is_poor:
+            need_c = after_c.get(code, 0) / INCIDENCE_EXIT
+            spread = (1.1, 1.5) if deep else (1.9, 2.9)  # deep-poverty counties: poor villages are most of it
+            pop.append(max(in_villages.get(code, 0) * rng.uniform(*spread), need_c * 1.02))
+        else:
+            pop.append(rng.uniform(100_000, 300_000))
+    counties["rural_population"] = np.round(pop).astype(np.int64)
+
+
+def county_targets(hh: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFrame:
+    """Targets as the county plans sum them: the households' and villages' planned years."""
+    rows = []
+    g = hh.groupby(["county_code", "planned_exit_year"])
+    rows.append(g.household_size.sum().rename("people_exit"))
+    rows.append(g.size().rename("households_exit"))
+    for _, key, indicator in PATHWAYS:
+        col = hh.household_size.where(hh[f"pw_{key}"], 0) if indicator.endswith("_people") else hh[f"pw_{key}"]
+        rows.append(col.groupby([hh.county_code, hh.planned_exit_year]).sum().rename(indicator))
+    t = pd.concat(rows, axis=1).fillna(0).astype(np.int64)
+    vp = villages[villages.planned_exit_year >= 2018].groupby(["county_code", "planned_exit_year"]).size()
+    t = t.join(vp.rename("villages_exit"), how="outer").fillna(0).astype(np.int64)
+    t.index.names = ["county_code", "year"]
+    full = pd.MultiIndex.from_product([sorted(villages.county_code.unique()), [2018, 2019, 2020]],
+                                      names=["county_code", "year"])
+    t = t.reindex(full, fill_value=0)
+    return t.reset_index().melt(["county_code", "year"], var_name="indicator", value_name="target")
+
+
+def write_households(out: Path, hh: pd.DataFrame) -> None:
+    base = hh[["household_id", "village_code", "household_size", "head_name", "head_id_number",
+               "household_attribute", "main_cause", "pathways", "planned_exit_year", "exit_date",
+               "returned", "reexit_date"]]
+    con = duckdb.connect()
+    con.register("hh", pa.Table.from_pandas(base, preserve_index=False))
+    for as_of in SNAPSHOTS:
+        label = f"{as_of.year}Q{(as_of.month - 1) // 3 + 1}"
+        d = f"DATE '{as_of.isoformat()}'"
+        q3 = f"make_date(year(exit_date), 9, 30)"
+        con.execute(f"""
+            COPY (
+              SELECT household_id, village_code, household_size, head_name, head_id_number, household_attribute,
+                     main_cause, pathways, planned_exit_year,
+                     CASE WHEN returned AND {d} = {q3} THEN '返贫'
+                          WHEN (CASE WHEN returned AND {d} > {q3} THEN reexit_date ELSE exit_date END) <= {d}
+                          THEN '已脱贫' ELSE '未脱贫' END AS status,
+                     CASE WHEN returned AND {d} > {q3} THEN CAST(reexit_date AS DATE)
+                          WHEN exit_date <= {d} THEN CAST(exit_date AS DATE) END AS exit_date,
+                     {d} AS as_of
+              FROM hh ORDER BY household_id
+            ) TO '{out / f"households_{label}.csv"}' (HEADER, DELIMITER ',')""")
+    con.close()
+
+
+def generate(out: Path, fmt: str = "csv", seed: int = SEED) -> dict:
+    rng = np.random.default_rng(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    counties = build_counties(rng)
+    villages = build_villages(rng, counties)
+    hh = build_households(rng, villages)
+    hh = add_household_details(rng, hh, villages, counties)
+    add_populations(rng, hh, villages, counties)
+    targets = county_targets(hh, villages)
+
+    county_cols = ["county_code", "county_name", "prefecture_code", "prefecture_name", "is_poverty_county",
+                   "poverty_type", "deep_poverty", "rural_population", "planned_exit_year", "actual_exit_year",
+                   "actual_exit_date"]
+    c = counties[county_cols].copy()
+    c["is_poverty_county"] = np.where(c.is_poverty_county, "是", "否")
+    village_cols = ["village_code", "village_name", "township_name", "county_code", "village_category",
+                    "is_deep_poverty", "rural_population", "planned_exit_year", "actual_exit_year", "lon", "lat"]
+    v = villages.assign(is_deep_poverty=np.where(villages.is_deep_poverty, "是", "否"), lon=None, lat=None)
+    v = v[village_cols]
+    tables = {"counties": c, "villages": v, "county_targets": targets}
+    if fmt == "xlsx":
+        for name, df in tables.items():
+            _write_xlsx(out / f"{name}.xlsx", df)
+        _write_households_xlsx(out, hh)
+    else:
+        for name, df in tables.items():
+            df.to_csv(out / f"{name}.csv", index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
+        write_households(out, hh)
+    manifest = {
+        "demo": True, "seed": seed, "generator": "etl.demo", "snapshots": [s.isoformat() for s in SNAPSHOTS],
+        "note": "演示数据：县以上的计划与实际数字来自公开资料，村、户数据为生成的虚构数据。"
+                "Demo data: plan and county-level actuals are public figures; villages and households are invented.",
+        "counts": {"counties": len(c), "villages": len(v), "households": len(hh),
+                   "people": int(hh.household_size.sum())},
+    }
+    (out / DEMO_MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    return manifest
+
+
+def _write_xlsx(path: Path, df: pd.DataFrame) -> None:
+    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": {"constant_memory": True}}) as xl:
+        df.astype(object).where(df.notna(), None).astype(str).replace("None", "").to_excel(xl, index=False)
+
+
+def _write_households_xlsx(out: Path, hh: pd.DataFrame) -> None:
+    tmp = out / "_csv"
+    tmp.mkdir(exist_ok=True)
+    write_households(tmp, hh)
+    for f in sorted(tmp.glob("households_*.csv")):
+        _write_xlsx(out / f"{f.stem}.xlsx", pd.read_csv(f, dtype=str, keep_default_na=False))
+        f.unlink()
+    tmp.rmdir()
