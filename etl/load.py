@@ -128,6 +128,8 @@ def load(source: Path, db: Path = paths.WAREHOUSE, progress: bool = True) -> Loa
     source, db = Path(source), Path(db)
     files = input_files(source)
     with writer_lock(db):
+        for stale in db.parent.glob(f".{db.name}.loading-*"):  # left by a killed load; we hold the lock
+            stale.unlink()
         sums = {f: sha256(f) for f in tqdm(files, desc="checksums", unit="file", disable=not progress)}
         known = loaded_checksums(db)
         new_files = [f for f in files if sums[f] not in known]
@@ -221,6 +223,8 @@ def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_sna
     if table.name == "counties":
         _resolve_county_names(con, rel)
     con.execute(f"INSERT INTO rj {reject_sql(table, rel, s.file_name)}")
+    # a totals row is rejected as such, not also for every rule its blank cells break
+    con.execute("DELETE FROM rj WHERE rule <> 'totals_row' AND _line IN (SELECT _line FROM rj WHERE rule = 'totals_row')")
     _reject_duplicates(con, rel, table.name, load_id, replaced_snapshots)
     if table.name == "villages":
         _check_locations(con, rel)

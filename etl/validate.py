@@ -33,7 +33,7 @@ CREATE OR REPLACE TEMP MACRO norm(s) AS NULLIF(CASE
     WHEN regexp_matches(s, '[{FULLWIDTH}{BLANKS}]') THEN trim(translate(s, '{FULLWIDTH}', '{HALFWIDTH}'), '{BLANKS}')
     ELSE s END, '');
 CREATE OR REPLACE TEMP MACRO as_int(s) AS CASE
-    WHEN regexp_full_match(replace(s, ',', ''), '[0-9]+(\\.0+)?')
+    WHEN regexp_full_match(replace(s, ',', ''), '-?[0-9]+(\\.0+)?')
     THEN TRY_CAST(TRY_CAST(replace(s, ',', '') AS DECIMAL(38, 4)) AS BIGINT) END;
 CREATE OR REPLACE TEMP MACRO as_year(s) AS as_int(regexp_replace(s, '年(度)?$', ''));
 CREATE OR REPLACE TEMP MACRO as_bool(s) AS CASE
