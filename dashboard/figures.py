@@ -267,7 +267,7 @@ def pathways_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -
     fig.add_bar(y=names, x=d["plan"], orientation="h", name=t("plan", lang), marker_color=theme.PLAN,
                 text=[fmt_count(v, u, lang) for v, u in zip(d["plan"], d["unit"])], textposition="outside")
     fig.add_bar(y=names, x=d["actual"], orientation="h", name=t("actual", lang), marker_color=theme.ACTUAL,
-                text=[f"{fmt_count(v, u, lang)} · {fmt_pct(v / p if p else None, lang)}"
+                text=[f"{fmt_count(v, u, lang)} · {fmt_pct(v / p if p and not pd.isna(p) else None, lang)}"
                       for v, p, u in zip(d["actual"], d["plan"], d["unit"])], textposition="outside")
     _layout(fig, title, subtitle, 460, barmode="group", margin=dict(l=150, r=60, t=90, b=40))
     fig.update_xaxes(range=[0, float(d[["plan", "actual"]].max().max() or 1) * 1.35], gridcolor=theme.LIGHT_GREY)

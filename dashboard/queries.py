@@ -272,6 +272,8 @@ def pathways(f: Filters, scope: frozenset) -> pd.DataFrame:
     )
     order = {p: i for i, p in enumerate(PATHWAYS)}
     df = df[df["pathway"].isin(order)].copy()
+    num = ["plan_people", "actual_people", "plan_households", "actual_households"]
+    df[num] = df[num].fillna(0).astype("int64")
     df["unit"] = df["pathway"].map(lambda p: "households" if p in ("housing", "water") else "people")
     df["plan"] = df.apply(lambda r: r[f"plan_{r['unit']}"], axis=1) if len(df) else pd.Series(dtype="int64")
     df["actual"] = df.apply(lambda r: r[f"actual_{r['unit']}"], axis=1) if len(df) else pd.Series(dtype="int64")
