@@ -188,6 +188,7 @@ def _load_into(tmp: Path, files: list[Path], sums: dict[Path, str], source: Path
         totals = [sum(getattr(r, k) for r in reports) for k in ("rows_in", "rows_loaded", "rows_rejected")]
         con.execute("INSERT INTO etl_loads VALUES (?, ?, ?, ?, 'loaded', ?, ?, ?, ?)",
                     [load_id, started_at, datetime.now(), str(source), *totals, demo])
+        _load_reference(con)
         build_marts(con)
         _set_meta(con)
         con.execute("CHECKPOINT")
@@ -364,6 +365,15 @@ def _insert_households(con, good: str, load_id: int, replaced: set):
                g.planned_exit_year__v, g.status, g.exit_date__v, {load_id}
         FROM {good} g JOIN dim_village v USING (village_code)""")
     return snapshots[0] if len(snapshots) == 1 else None
+
+
+def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
+    """The public facts of data/reference, with their sources, refreshed at every load."""
+    for table, name in (("ref_plan_figures", "plan_figures.csv"), ("ref_counties", "gansu_counties.csv"),
+                        ("ref_province_totals", "gansu_province_totals.csv")):
+        path = paths.REFERENCE_DIR / name
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_csv(?, header=true, all_varchar=true)",
+                    [str(path)])
 
 
 def _set_meta(con: duckdb.DuckDBPyConnection) -> None:

@@ -81,6 +81,9 @@ CREATE TABLE fct_household_snapshot (
     load_id INTEGER
 );
 
+-- ref_plan_figures, ref_counties, ref_province_totals: data/reference/*.csv (public facts with sources),
+-- refreshed at every load.
+
 -- ---- marts: rebuilt from dim/fct after every load (etl/marts.py) ----
 -- mart_snapshot(as_of, quarter_label '2019Q2', is_latest)
 -- mart_county_year(as_of, county_code, year 2018..2020, pathway 'all'|'industry'|…|'water',
