@@ -44,7 +44,7 @@ def layout(**query):
             body = C.message(t("d_recon_ok" if name == "recon" else "d_no_rejects" if name.startswith("reject")
                                else "empty", lang))
         else:
-            body = grid(f"data-{name}", df, _cols(df), height=min(80 + 42 * len(df), 420))
+            body = grid(f"data-{name}", df, _cols(df), height=max(200, min(110 + 42 * len(df), 420)))
         sections.append(C.table_card(name, t(key, lang), sub, lang, body))
     children += sections
     children += [dcc.Store(id="page-filters", data=f.to_query()), dcc.Store(id="page-ctx", data={})]
