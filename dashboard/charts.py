@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import figures, measures, queries as Q
+from dashboard import figures, measures
+from dashboard import queries as Q
 from dashboard.filters import Filters
 from dashboard.i18n import CATALOG, fmt_date, t
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qs, urlencode
 
 from dashboard.i18n import LANGS, t
@@ -48,7 +48,7 @@ class Filters:
         prefectures: Iterable[str] | None = None,
         counties: Iterable[str] | None = None,
         quarters: Iterable[str] | None = None,
-    ) -> "Filters":
+    ) -> Filters:
         """Query dict (values str or list) or query string → Filters. Known codes/quarters are checked
         when given; anything invalid becomes the default and is listed in `notices`."""
         if query is None:
@@ -115,7 +115,7 @@ class Filters:
         qs = urlencode(f.to_query())
         return f"?{qs}" if qs else ""
 
-    def replace(self, **kw) -> "Filters":
+    def replace(self, **kw) -> Filters:
         kw.setdefault("notices", ())
         return dataclasses.replace(self, **kw)
 
