@@ -1,0 +1,122 @@
+"""Server-side chart export: a plotly figure → PNG / SVG / PDF bytes, self-describing.
+
+`figure_to_image` stamps the title, the scope, the as-of date, the source line and (for demo data) the
+demo label onto a copy of the figure, then renders it through kaleido (headless Chromium).
+
+Kaleido details (see /work/shared/TOOLCHAIN.md, traps 3 and 5):
+- one `kaleido.start_sync_server(n=1, mathjax=False)` per process, started lazily on the first export
+  (~3 s) so later exports take a fraction of a second; the server is not thread-safe, so every render
+  holds `_LOCK`.
+- maps (geo subplots) fetch a world topojson even with the basemap hidden; we point kaleido at the copy
+  the dashboard serves from `dashboard/assets/topojson/` with `pio.defaults.topojson = file://…/`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import warnings
+from pathlib import Path
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from dashboard import theme
+from dashboard.i18n import fmt_date, t
+
+FORMATS = ("png", "svg", "pdf")
+TOPOJSON_DIR = Path(__file__).resolve().parent / "assets" / "topojson"
+DEFAULT_WIDTH = 1400
+DEFAULT_HEIGHT = 800
+PRINT_SCALE = 3  # PNG at 1400 px × 3 = 4200 px wide: ~300 dpi across a 14-inch page width
+
+_LOCK = threading.Lock()
+_server = {"pid": None}
+
+
+def _ensure_server() -> None:
+    """Start the kaleido sync server once per process (call with _LOCK held)."""
+    import kaleido
+
+    if _server["pid"] == os.getpid():
+        return
+    pio.defaults.topojson = TOPOJSON_DIR.as_uri() + "/"
+    kaleido.start_sync_server(n=1, mathjax=False, silence_warnings=True)
+    _server["pid"] = os.getpid()
+
+
+@atexit.register
+def _stop_server() -> None:
+    if _server["pid"] == os.getpid():
+        try:
+            import kaleido
+
+            kaleido.stop_sync_server(silence_warnings=True)
+        except Exception:  # noqa: BLE001 - shutting down
+            pass
+        _server["pid"] = None
+
+
+def decorate(fig: go.Figure, *, title: str, scope: str, as_of, source: str, demo: bool, lang: str = "zh",
+             width: int | None = None, height: int | None = None) -> go.Figure:
+    """A copy of `fig` with the title, scope and as-of date on top and the source and demo label at the
+    bottom (the figure's own title is replaced, so nothing is said twice)."""
+    out = go.Figure(fig)
+    lay = out.layout
+    w = int(width or lay.width or DEFAULT_WIDTH)
+    h = int(height or lay.height or DEFAULT_HEIGHT)
+    sep = "：" if lang == "zh" else ": "
+    as_of_text = f"{t('as_of', lang)}{sep}{fmt_date(as_of, lang)}" if as_of else ""
+    sub = " · ".join(p for p in (scope, as_of_text) if p)
+    m = lay.margin
+    top = max(int(m.t or 0), 110)
+    bottom = max(int(m.b or 0), 40) + 46
+    left, right = max(int(m.l or 0), 30), max(int(m.r or 0), 30)
+    out.update_layout(
+        width=w, height=h,
+        font=dict(family=theme.FONT),
+        title=dict(text=f"<b>{title}</b>", x=0.01, xanchor="left", y=1 - 16 / h, yref="container",
+                   yanchor="top", pad=dict(l=4, t=0, b=0), font=dict(family=theme.FONT, size=22, color=theme.INK),
+                   subtitle=dict(text=sub, font=dict(family=theme.FONT, size=15, color="#3E4C59"))),
+        margin=dict(t=top, b=bottom, l=left, r=right),
+    )
+    if out.layout.legend.orientation == "h":
+        out.update_layout(legend=dict(y=1.0, yanchor="bottom"))
+    plot_h = max(h - top - bottom, 1)
+    y_foot = -(bottom - 10) / plot_h  # paper coordinates, 10 px above the image's bottom edge
+    foot = f"{t('source', lang)}{sep}{source}" if source else ""
+    if foot:
+        out.add_annotation(text=foot, xref="paper", yref="paper", x=0, xanchor="left", y=y_foot,
+                           yanchor="bottom", showarrow=False, align="left",
+                           font=dict(family=theme.FONT, size=13, color="#3E4C59"), name="export-source")
+    if demo:
+        out.add_annotation(text=f"<b>{t('demo_label', lang)}</b>", xref="paper", yref="paper", x=1,
+                           xanchor="right", y=y_foot, yanchor="bottom", showarrow=False,
+                           font=dict(family=theme.FONT, size=14, color=theme.RAG["red"]),
+                           bordercolor=theme.RAG["red"], borderwidth=1, borderpad=3, name="export-demo")
+    return out
+
+
+def render(fig: go.Figure, fmt: str = "png", *, scale: float | None = None) -> bytes:
+    """Render a figure as it is (no decoration) through the per-process kaleido server."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
+    if scale is None:
+        scale = PRINT_SCALE if fmt == "png" else 1
+    with _LOCK:
+        _ensure_server()
+        with warnings.catch_warnings():  # "kopts ignored when using a server": expected, the server has them
+            warnings.simplefilter("ignore", UserWarning)
+            return pio.to_image(fig, format=fmt, scale=scale, validate=False)
+
+
+def figure_to_image(fig: go.Figure, fmt: str = "png", *, title: str, scope: str, as_of, source: str,
+                    demo: bool, lang: str = "zh", width: int | None = None, height: int | None = None,
+                    scale: float | None = None) -> bytes:
+    """Decorated figure → PNG (print resolution, scale ≥ 2), SVG or PDF bytes."""
+    if fmt == "png" and scale is not None and scale < 2:
+        raise ValueError("PNG exports are rendered at scale ≥ 2 (print resolution)")
+    d = decorate(fig, title=title, scope=scope, as_of=as_of, source=source, demo=demo, lang=lang,
+                 width=width, height=height)
+    return render(d, fmt, scale=scale)
