@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="write the deterministic demo dataset in the input-contract format")
     demo.add_argument("--out", type=Path, default=paths.DEMO_DIR)
     demo.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    demo.add_argument("--scale", type=int, default=1, help="multiply people, households and villages (benchmarks)")
     load = sub.add_parser("load", help="load a folder or file of contract tables into the warehouse (all or nothing)")
     load.add_argument("source", type=Path)
     load.add_argument("--db", type=Path, default=paths.WAREHOUSE)
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         from etl.demo import generate
 
         started = time.perf_counter()
-        manifest = generate(args.out, args.format)
+        manifest = generate(args.out, args.format, scale=args.scale)
         print(f"demo data written to {args.out} in {time.perf_counter() - started:.1f} s: "
               + ", ".join(f"{k} {v:,}" for k, v in manifest["counts"].items()))
         return 0

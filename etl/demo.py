@@ -163,12 +163,12 @@ def build_counties(rng) -> pd.DataFrame:
     return c
 
 
-def build_villages(rng, counties: pd.DataFrame) -> pd.DataFrame:
+def build_villages(rng, counties: pd.DataFrame, scale: int = 1) -> pd.DataFrame:
     poor = counties[counties.is_poverty_county].reset_index(drop=True)
     base = np.where(poor.poverty_type == "插花", 22.0, 95.0) * rng.uniform(0.6, 1.4, len(poor))
     base *= np.where(poor.deep_poverty.notna(), 1.6, 1.0)
     base *= np.where(poor.actual_exit_year == 2017, 0.5, 1.0)
-    n_per = _largest_remainder(base, VILLAGES_TOTAL)
+    n_per = _largest_remainder(base, VILLAGES_TOTAL * scale)
     v = poor.loc[np.repeat(poor.index, n_per), ["county_code", "actual_exit_year", "deep_poverty"]]
     v = v.rename(columns={"actual_exit_year": "county_exit"}).reset_index(drop=True)
     n = len(v)
@@ -177,23 +177,23 @@ def build_villages(rng, counties: pd.DataFrame) -> pd.DataFrame:
     pre = np.flatnonzero(v.county_exit == 2017)
     others = rng.permutation(np.flatnonzero(v.county_exit > 2017))
     av[pre] = 2017
-    av[others[: VILLAGES_PLAN[2017] - len(pre)]] = 2017
+    av[others[: VILLAGES_PLAN[2017] * scale - len(pre)]] = 2017
     left = np.flatnonzero(av == 0)
     last = rng.permutation(left[v.county_exit.to_numpy()[left] == 2020])
-    av[last[: VILLAGES_TOTAL - VILLAGES_OUT_BY_2019]] = 2020
+    av[last[: (VILLAGES_TOTAL - VILLAGES_OUT_BY_2019) * scale]] = 2020
     left = np.flatnonzero(av == 0)
     must_2018 = left[v.county_exit.to_numpy()[left] == 2018]
     av[must_2018] = 2018
     left = rng.permutation(np.flatnonzero(av == 0))
-    av[left[: VILLAGES_ACTUAL_2018 - len(must_2018)]] = 2018
+    av[left[: VILLAGES_ACTUAL_2018 * scale - len(must_2018)]] = 2018
     av[av == 0] = 2019
     v["actual_exit_year"] = av
     # planned exit: in order of actual exit, by the plan's counts; then 40 pairs swapped to run behind
     pv = np.zeros(n, int)
     order = np.lexsort((rng.random(n), av))
-    pv[order] = [y for y, k in VILLAGES_PLAN.items() for _ in range(k)]
-    behind = rng.choice(np.flatnonzero((av == 2019) & (pv == 2019)), 40, replace=False)
-    ahead = rng.choice(np.flatnonzero((av == 2018) & (pv == 2018)), 40, replace=False)
+    pv[order] = [y for y, k in VILLAGES_PLAN.items() for _ in range(k * scale)]
+    behind = rng.choice(np.flatnonzero((av == 2019) & (pv == 2019)), 40 * scale, replace=False)
+    ahead = rng.choice(np.flatnonzero((av == 2018) & (pv == 2018)), 40 * scale, replace=False)
     pv[behind], pv[ahead] = 2018, 2019
     pre_years = rng.choice([2015, 2016, 2017], n, p=[0.15, 0.3, 0.55])
     v["planned_exit_year"] = np.where(pv == 2017, pre_years, pv)
@@ -201,8 +201,8 @@ def build_villages(rng, counties: pd.DataFrame) -> pd.DataFrame:
     # deep poverty: 3,720, most in deep counties; 1,042 of them were never registered
     score = rng.random(n) + np.where(v.deep_poverty.notna(), 0.9, 0.0) + np.where(av >= 2019, 0.3, 0.0)
     deep = np.zeros(n, bool)
-    deep[np.argsort(-score)[:VILLAGES_DEEP]] = True
-    unreg = rng.choice(np.flatnonzero(deep & (av > 2017)), VILLAGES_UNREGISTERED, replace=False)
+    deep[np.argsort(-score)[: VILLAGES_DEEP * scale]] = True
+    unreg = rng.choice(np.flatnonzero(deep & (av > 2017)), VILLAGES_UNREGISTERED * scale, replace=False)
     v["is_deep_poverty"] = deep
     v["village_category"] = "建档立卡贫困村"
     v.loc[unreg, "village_category"] = "深度贫困非建档村"
@@ -218,19 +218,20 @@ def build_villages(rng, counties: pd.DataFrame) -> pd.DataFrame:
     return v
 
 
-def build_households(rng, villages: pd.DataFrame) -> pd.DataFrame:
+def build_households(rng, villages: pd.DataFrame, scale: int = 1) -> pd.DataFrame:
     av = villages.actual_exit_year.to_numpy()
     # poor people per village at end-2017: villages already out hold few (they are under 3 %)
     w = (np.where(av <= 2017, 0.12, 1.0) * np.where(villages.is_deep_poverty, 1.35, 1.0)
          * np.where(villages.county_exit == 2020, 1.5, 1.0) * rng.gamma(6, 1 / 6, len(av)))
-    people = _largest_remainder(w, TOTAL_PEOPLE)
-    n_guess = int(TOTAL_PEOPLE / 3.7)
+    total = TOTAL_PEOPLE * scale
+    people = _largest_remainder(w, total)
+    n_guess = int(total / 3.7)
     sizes = rng.choice(np.arange(1, 9), n_guess, p=SIZE_PROBS)
-    sizes = sizes[: np.searchsorted(np.cumsum(sizes), TOTAL_PEOPLE) + 1]
+    sizes = sizes[: np.searchsorted(np.cumsum(sizes), total) + 1]
     sizes, _, village = _split_at(np.arange(len(sizes)), sizes, list(np.cumsum(people)))
     keep = village < len(villages)
     sizes, village = sizes[keep], village[keep]
-    assert sizes.sum() == TOTAL_PEOPLE
+    assert sizes.sum() == total
     # when each household gets out: mostly in its village's exit year, the rank cut makes year totals exact
     cy = villages.county_exit.to_numpy()
     pref = {2018: [.92, .06, .02], 2019: [.07, .86, .07], 2020: [.10, .38, .52]}
@@ -240,8 +241,8 @@ def build_households(rng, villages: pd.DataFrame) -> pd.DataFrame:
     pref_year = (probs.cumsum(axis=1) < rng.random(len(sizes))[:, None]).sum(axis=1)
     latent = pref_year + rng.random(len(sizes))
     order = np.argsort(latent, kind="stable")
-    t1 = PEOPLE_ACTUAL[2018]
-    t2 = t1 + PEOPLE_ACTUAL[2019]
+    t1 = PEOPLE_ACTUAL[2018] * scale
+    t2 = t1 + PEOPLE_ACTUAL[2019] * scale
     sizes, parent, band = _split_at(order, sizes, [t1, t2])
     village, latent = village[parent], latent[parent]
     exit_year = 2018 + band
@@ -250,15 +251,16 @@ def build_households(rng, villages: pd.DataFrame) -> pd.DataFrame:
     bias = villages.county_code.map(county_bias).to_numpy()[village]
     plan_latent = latent + bias + rng.normal(0, 0.25, len(sizes))
     order = np.argsort(plan_latent, kind="stable")
-    p1 = PEOPLE_PLAN[2018]
-    p2 = p1 + PEOPLE_PLAN[2019]
+    p1 = PEOPLE_PLAN[2018] * scale
+    p2 = p1 + PEOPLE_PLAN[2019] * scale
     sizes, parent, band = _split_at(order, sizes, [p1, p2])
     hh = pd.DataFrame({"village": village[parent], "household_size": sizes, "exit_year": exit_year[parent],
                        "planned_exit_year": 2018 + band})
     return hh.sort_values(["village", "exit_year"], kind="stable").reset_index(drop=True)
 
 
-def add_household_details(rng, hh: pd.DataFrame, villages: pd.DataFrame, counties: pd.DataFrame) -> pd.DataFrame:
+def add_household_details(rng, hh: pd.DataFrame, villages: pd.DataFrame, counties: pd.DataFrame,
+                          scale: int = 1) -> pd.DataFrame:
     n = len(hh)
     v = villages.iloc[hh.village.to_numpy()]
     hh["village_code"] = v.village_code.to_numpy()
@@ -278,7 +280,8 @@ def add_household_details(rng, hh: pd.DataFrame, villages: pd.DataFrame, countie
         "housing": None, "water": np.where(sizes >= 3, 1.4, 0.8),
     }
     for key, (people, households) in PATHWAY_TARGETS.items():
-        flags[key] = _pick_exact(rng, sizes, people, households, weights[key])
+        flags[key] = _pick_exact(rng, sizes, people and people * scale, households and households * scale,
+                                 weights[key])
     names = {key: zh for zh, key, _ in PATHWAYS}
     labels = [[] for _ in range(n)]
     for key in names:
@@ -370,13 +373,14 @@ def write_households(out: Path, hh: pd.DataFrame) -> None:
     con.close()
 
 
-def generate(out: Path, fmt: str = "csv", seed: int = SEED) -> dict:
+def generate(out: Path, fmt: str = "csv", seed: int = SEED, scale: int = 1) -> dict:
+    """Write the demo inputs; `scale` multiplies people, households and villages (benchmarks at 10x)."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     counties = build_counties(rng)
-    villages = build_villages(rng, counties)
-    hh = build_households(rng, villages)
-    hh = add_household_details(rng, hh, villages, counties)
+    villages = build_villages(rng, counties, scale)
+    hh = build_households(rng, villages, scale)
+    hh = add_household_details(rng, hh, villages, counties, scale)
     add_populations(rng, hh, villages, counties)
     targets = county_targets(hh, villages)
 
@@ -399,7 +403,7 @@ def generate(out: Path, fmt: str = "csv", seed: int = SEED) -> dict:
             df.to_csv(out / f"{name}.csv", index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
         write_households(out, hh)
     manifest = {
-        "demo": True, "seed": seed, "generator": "etl.demo", "snapshots": [s.isoformat() for s in SNAPSHOTS],
+        "demo": True, "seed": seed, "scale": scale, "generator": "etl.demo", "snapshots": [s.isoformat() for s in SNAPSHOTS],
         "note": "演示数据：县以上的计划与实际数字来自公开资料，村、户数据为生成的虚构数据。"
                 "Demo data: plan and county-level actuals are public figures; villages and households are invented.",
         "counts": {"counties": len(c), "villages": len(v), "households": len(hh),
