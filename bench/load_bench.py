@@ -1,0 +1,135 @@
+"""Concurrent users against gunicorn (-w 2 --threads 4) on 127.0.0.1: req/s, p95, errors, worker RSS.
+
+    .venv/bin/python bench/load_bench.py [--users 20] [--seconds 30] [--max-requests 4000]
+
+Each simulated user (a thread with its own HTTP session) repeats page visits the way the browser makes them
+(page render, then every chart callback of the page with the stores from the render): overview with a random
+prefecture / map metric / as-of quarter, a random county page, a random village page. No think time (a
+worst case). Bounded: stops at --seconds (hard cap 60 s) or --max-requests, whichever first. Worker RSS
+sampled from /proc every 0.5 s. Budget: no errors, p95 < 500 ms, each worker < 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.callbacks_bench import METRICS, Driver  # noqa: E402
+from bench.common import gunicorn, rss_mb, stats_ms, table, verdict, warehouse_copy, worker_pids  # noqa: E402
+
+BUDGET_P95_MS = 500.0
+BUDGET_RSS_MB = 500.0
+HARD_STOP_S = 60.0
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--users", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--max-requests", type=int, default=4000)
+    a = ap.parse_args(argv)
+    seconds = min(a.seconds, HARD_STOP_S)
+    import duckdb
+
+    db = warehouse_copy()
+    with duckdb.connect(str(db), read_only=True) as con:
+        prefectures = [r[0] for r in con.execute("SELECT prefecture_code FROM dim_prefecture").fetchall()]
+        counties = [r[0] for r in con.execute("SELECT county_code FROM dim_county").fetchall()]
+        villages = [r[0] for r in con.execute(
+            "SELECT village_code FROM dim_village USING SAMPLE 200 ROWS (reservoir, 7)").fetchall()]
+        quarters = [r[0] for r in con.execute("SELECT quarter_label FROM mart_snapshot ORDER BY as_of").fetchall()]
+
+    with gunicorn(db) as (base, proc):
+        workers = worker_pids(proc.pid)
+        rss_idle = {pid: rss_mb(pid) for pid in workers}
+        stop = threading.Event()
+        sent = [0]
+        lock = threading.Lock()
+        drivers: list[Driver] = []
+        exc: list[str] = []
+
+        def user(seed: int):
+            rnd = random.Random(seed)
+            d = Driver(base)
+            drivers.append(d)
+            orig = d.call
+
+            def bounded(*args, **kw):  # the request budget is shared by all users
+                with lock:
+                    if sent[0] >= a.max_requests or stop.is_set():
+                        raise StopIteration
+                    sent[0] += 1
+                return orig(*args, **kw)
+            d.call = bounded
+            try:
+                while not stop.is_set():
+                    k = rnd.random()
+                    if k < 0.5:
+                        q = []
+                        if rnd.random() < 0.5:
+                            q.append(f"prefecture={rnd.choice(prefectures)}")
+                        q.append(f"metric={rnd.choice(METRICS)}")
+                        if rnd.random() < 0.5:
+                            q.append(f"quarter={rnd.choice(quarters)}")
+                        d.visit("/", "?" + "&".join(q))
+                    elif k < 0.8:
+                        d.visit(f"/county/{rnd.choice(counties)}", f"?quarter={rnd.choice(quarters)}")
+                    else:
+                        d.visit(f"/village/{rnd.choice(villages)}", "")
+            except StopIteration:
+                pass
+            except Exception as e:  # noqa: BLE001 - a transport error counts as an error
+                exc.append(repr(e))
+
+        peak = dict(rss_idle)
+        threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(a.users)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        while time.perf_counter() - t0 < seconds and sent[0] < a.max_requests and any(t.is_alive() for t in threads):
+            for pid in workers:
+                try:
+                    peak[pid] = max(peak[pid], rss_mb(pid))
+                except OSError:
+                    pass
+            time.sleep(0.5)
+        stop.set()
+        for t in threads:
+            t.join(30)
+        wall = time.perf_counter() - t0
+        rss_end = {pid: rss_mb(pid) for pid in workers if Path(f"/proc/{pid}").exists()}
+
+    samples = [s for d in drivers for v in d.samples.values() for s in v]
+    errors = sum(sum(d.errors.values()) for d in drivers) + len(exc)
+    st = stats_ms(samples)
+    per_cb: dict = {}
+    for d in drivers:
+        for k, v in d.samples.items():
+            per_cb.setdefault(k, []).extend(v)
+    rps = len(samples) / wall
+    print(f"\n## Load: {a.users} concurrent users, no think time, {wall:.1f} s, gunicorn -w 2 --threads 4\n")
+    print(table(["requests", "req/s", "p50 ms", "p95 ms", "max ms", "errors", "p95 < 500 ms", "no errors"],
+                [[len(samples), rps, st["p50"], st["p95"], st["max"], errors, verdict(st["p95"] < BUDGET_P95_MS),
+                  verdict(errors == 0)]]))
+    if exc:
+        print("transport errors:", exc[:3])
+    print()
+    print(table(["callback", "n", "p50 ms", "p95 ms", "max ms"],
+                [[k, len(v), stats_ms(v)["p50"], stats_ms(v)["p95"], stats_ms(v)["max"]]
+                 for k, v in sorted(per_cb.items(), key=lambda kv: -stats_ms(kv[1])["p95"])]))
+    print()
+    print(table(["worker pid", "RSS idle MB", "RSS peak MB", "RSS end MB", "< 500 MB"],
+                [[pid, rss_idle[pid], peak[pid], rss_end.get(pid, float("nan")), verdict(peak[pid] < BUDGET_RSS_MB)]
+                 for pid in workers]))
+    return {"requests": len(samples), "rps": rps, **{k: st[k] for k in ("p50", "p95", "max")}, "errors": errors,
+            "wall": wall, "rss_peak": peak, "rss_idle": rss_idle, "users": a.users,
+            "per_cb": {k: stats_ms(v) for k, v in per_cb.items()}}
+
+
+if __name__ == "__main__":
+    main()
