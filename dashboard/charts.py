@@ -42,6 +42,7 @@ def kpis(f: Filters, scope) -> dict:
         out[level] = {
             "plan": int(this["plan"].sum()), "actual": int(this["actual"].sum()),
             "cum_actual": int(cum), "total": int(tot[level]),
+            "plan_before": int(s[s["year"] < f.year]["plan"].sum()),
         }
     return out
 
@@ -91,9 +92,13 @@ def chart_data(name: str, f: Filters, scope, ctx: dict | None = None) -> pd.Data
         df = Q.schedule(fc, scope)
         return df.assign(level=fc.level)
     if name == "map":
-        return Q.county_metrics(f, scope)
+        share, _, _, _ = seasonal(f)
+        df = Q.county_metrics(f, scope)
+        expected = measures.expected_to_date(df["plan_before_people"], df["plan_people"], share, "people")
+        return df.assign(expected_people=expected, completion=(df["cum_actual_people"] / expected.where(expected > 0)))
     if name == "ranking":
-        return Q.ranking(f, scope)
+        share, _, _, _ = seasonal(f)
+        return Q.ranking(f, scope, share)
     if name == "pathways":
         return Q.pathways(fc, scope)
     if name in ("villages", "village_map"):
@@ -140,7 +145,7 @@ def figure(name: str, f: Filters, scope, ctx: dict | None = None, **geo):
                                          **geo)
     if name == "ranking":
         share, _, _, _ = seasonal(f)
-        return figures.ranking_figure(df, lang=lang, title=ttl, subtitle=sub, expected_share=share,
+        return figures.ranking_figure(df, lang=lang, title=ttl, subtitle=sub, expected_share=1.0,
                                       level="villages" if f.level == "villages" else
                                       ("counties" if f.level == "counties" else "people"))
     if name == "pathways":

@@ -96,7 +96,8 @@ def _q_end(q: str) -> str:
 
 def kpi_card(level: str, k: dict, f: Filters, quarter: int, share: float):
     lang = f.lang
-    status, ratio = measures.rag(k["actual"], k["plan"], share, level, quarter)
+    status, ratio = measures.rag(k["cum_actual"], k["plan_before"], k["plan"], share, level, quarter)
+    expected = round(measures.expected_to_date(k["plan_before"], k["plan"], share, level))
     completion = k["actual"] / k["plan"] if k["plan"] else None
     cum_completion = k["cum_actual"] / k["total"] if k["total"] else None
     cum_label = {"people": t("kpi_cum", lang, start=2018), "villages": t("kpi_cum_villages", lang),
@@ -115,10 +116,10 @@ def kpi_card(level: str, k: dict, f: Filters, quarter: int, share: float):
         html.Div(className="kpi-status", style={"color": theme.RAG[status]}, children=[
             html.Span(theme.RAG_SYMBOL[status] + " "),
             html.Span(t(f"rag_{status}", lang)
-                      + (f"（{t('kpi_expected', lang)} {fmt_count(round(k['plan'] * share), level, lang)}）"
-                         if level == "people" and status not in ("none",) and lang == "zh" else
-                         f" ({t('kpi_expected', lang)} {fmt_count(round(k['plan'] * share), level, lang)})"
-                         if level == "people" and status != "none" else "")),
+                      + (f"（{t('kpi_expected', lang)} {fmt_count(expected, level, lang)}）"
+                         if status not in ("none", "year_end") and lang == "zh" else
+                         f" ({t('kpi_expected', lang)} {fmt_count(expected, level, lang)})"
+                         if status not in ("none", "year_end") else "")),
         ], id=f"kpi-{level}-status"),
         html.Div(className="kpi-cum", children=[
             html.Span(cum_label + "："),

@@ -111,9 +111,11 @@ def classify(df: pd.DataFrame, metric: str, lang: str, current_year: int | None 
     value_text = pd.Series("—", index=df.index, dtype="object")
     cls = pd.Series(-1, index=df.index, dtype="int64")
     if metric == "completion":
-        edges = [0, 0.25, 0.5, 0.75, 1.0]
-        labels = ["<25%", "25–50%", "50–75%", "75–100%", "≥100%"]
-        colors = theme.COMPLETION[:4] + [theme.COMPLETION[5]]
+        # progress to date (actual / expected by now): the same bands as the on-track rule
+        edges = [0, 0.7, paths.RAG_AMBER, paths.RAG_GREEN]
+        labels = ["<70%", f"70–{paths.RAG_AMBER:.0%}", f"{paths.RAG_AMBER:.0%}–{paths.RAG_GREEN:.0%}",
+                  f"≥{paths.RAG_GREEN:.0%}"]
+        colors = [theme.COMPLETION[0], theme.COMPLETION[2], theme.COMPLETION[3], theme.COMPLETION[5]]
         v = df["completion"]
         value_text = v.map(lambda x: fmt_pct(x, lang))
         for i, e in enumerate(edges):

@@ -60,7 +60,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "kpi_total": ("三年总任务", "3-year total"),
     "kpi_completion": ("完成率", "Completion"),
     "kpi_gap": ("差距", "Gap"),
-    "kpi_expected": ("按进度应完成", "Expected by now"),
+    "kpi_expected": ("按进度累计应完成", "Expected to date"),
     "kpi_projection": ("按当前进度预计全年", "Year-end at current pace"),
     "rag_green": ("进度正常", "On track"),
     "rag_amber": ("略有滞后", "Slightly behind"),
@@ -68,16 +68,17 @@ CATALOG: dict[str, tuple[str, str]] = {
     "rag_year_end": ("年底统一验收，年中不评", "Certified at year end – not rated mid-year"),
     "rag_none": ("无计划", "No plan"),
     "rag_rule": (
-        "进度规则：截至{date}应完成年度计划的{share}（季节曲线：{basis}）。达到应完成量的{g}为绿色，{a}以上为黄色，低于{a}为红色。贫困村、贫困县在年底统一验收，年中不评定。",
-        "Rule: by {date}, {share} of the annual target is expected (seasonal profile: {basis}). Green at ≥ {g} of "
-        "expected, amber at ≥ {a}, red below. Villages and counties are certified at year end and not rated mid-year.",
+        "进度规则：按累计进度评定——2018年以来累计实际 ÷ 累计应完成（以往年度计划全额 + 本年计划的{share}，截至{date}，季节曲线：{basis}）。达到{g}为绿色，{a}以上为黄色，低于{a}为红色。提前完成的不算滞后。贫困村、贫困县在年底统一验收，年中不评定。",
+        "Rule: judged cumulatively – exits since 2018 against exits expected by {date} (earlier years' plans in full "
+        "plus {share} of this year's, seasonal profile: {basis}). Green at ≥ {g}, amber at ≥ {a}, red below; getting out "
+        "ahead of plan is not lagging. Villages and counties are certified at year end and not rated mid-year.",
     ),
     "profile_last_year": ("{year}年各季度实际脱贫分布", "actual exits by quarter in {year}"),
     "profile_default": ("默认曲线（配置）", "configured default profile"),
     # charts
     "ch_schedule": ("退出进度：计划与实际", "Exit schedule: plan vs actual"),
     "ch_map": ("分县地图", "County map"),
-    "ch_ranking": ("完成率排名", "Completion ranking"),
+    "ch_ranking": ("累计进度排名（实际/应完成）", "Progress to date (actual / expected)"),
     "ch_pathways": ("七大路径：计划与实际", "Seven pathways: plan vs actual"),
     "ch_villages": ("贫困村一览", "Villages"),
     "ch_village_map": ("贫困村分布", "Villages on the map"),
@@ -101,7 +102,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "unknown_village": ("未找到村代码 {code}", "No village with code {code}"),
     "back_overview": ("返回总览", "Back to overview"),
     # map metrics
-    "m_completion": ("本年脱贫人口计划完成率", "Completion of this year's people target"),
+    "m_completion": ("脱贫人口累计进度（实际/按进度应完成）", "People out to date vs expected to date"),
     "m_remaining": ("剩余贫困人口", "Remaining poor people"),
     "m_incidence": ("贫困发生率", "Poverty incidence"),
     "m_planned_year": ("计划摘帽年度", "Planned exit year"),

@@ -27,15 +27,23 @@ def expected_share(profile: pd.DataFrame, year: int, quarter: int, default=None)
     return float(default[quarter - 1]), "default", None
 
 
-def rag(actual: float, plan: float, share: float, level: str, quarter: int) -> tuple[str, float | None]:
-    """Status and ratio of actual to expected-to-date. Villages and counties are certified at year end:
-    before Q4 they are not rated ('year_end')."""
-    if not plan:
+def expected_to_date(plan_before: float, plan: float, share: float, level: str) -> float:
+    """Exits expected by the as-of date, cumulative: every earlier year's plan in full, plus the seasonal
+    share of this year's plan (people) or all of it (villages and counties, certified at year end)."""
+    return plan_before + plan * (share if level == "people" else 1.0)
+
+
+def rag(cum_actual: float, plan_before: float, plan: float, share: float, level: str,
+        quarter: int) -> tuple[str, float | None]:
+    """Status and ratio of cumulative actual to cumulative expected-to-date. Judging the year alone would
+    paint red every place that got out ahead of its plan. Villages and counties are certified at year
+    end: before Q4 they are not rated ('year_end')."""
+    if not plan and not plan_before:
         return "none", None
     if level in ("villages", "counties") and quarter < 4:
         return "year_end", None
-    expected = plan * (share if level == "people" else 1.0)
-    ratio = actual / expected if expected else None
+    expected = expected_to_date(plan_before, plan, share, level)
+    ratio = cum_actual / expected if expected else None
     if ratio is None:
         return "none", None
     if ratio >= paths.RAG_GREEN:

@@ -217,15 +217,22 @@ def county_metrics(f: Filters, scope: frozenset) -> pd.DataFrame:
     once certified by the as-of date), villages behind."""
     return _df(
         f"""WITH {_SEL},
-        y AS (SELECT county_code, sum(plan_people) AS plan_people, sum(actual_people) AS actual_people,
-                     sum(plan_villages) AS plan_villages, sum(actual_villages) AS actual_villages
-              FROM mart_county_year WHERE as_of = $as_of AND year = $year AND pathway = $pathway
+        y AS (SELECT county_code,
+                     sum(plan_people) FILTER (year = $year) AS plan_people,
+                     sum(actual_people) FILTER (year = $year) AS actual_people,
+                     coalesce(sum(plan_people) FILTER (year < $year), 0) AS plan_before_people,
+                     coalesce(sum(actual_people) FILTER (year <= $year), 0) AS cum_actual_people,
+                     sum(plan_villages) FILTER (year = $year) AS plan_villages,
+                     sum(actual_villages) FILTER (year = $year) AS actual_villages,
+                     coalesce(sum(plan_villages) FILTER (year < $year), 0) AS plan_before_villages,
+                     coalesce(sum(actual_villages) FILTER (year <= $year), 0) AS cum_actual_villages
+              FROM mart_county_year WHERE as_of = $as_of AND pathway = $pathway
               GROUP BY county_code),
         st AS (SELECT * FROM mart_county_status WHERE as_of = $as_of)
         SELECT s.county_code, s.county_name, s.prefecture_code, s.prefecture_name, s.is_poverty_county,
                s.poverty_type, s.deep_poverty,
                y.plan_people, y.actual_people, y.plan_people - y.actual_people AS gap_people,
-               CASE WHEN y.plan_people > 0 THEN y.actual_people / y.plan_people END AS completion,
+               y.plan_before_people, y.cum_actual_people, y.plan_before_villages, y.cum_actual_villages,
                y.plan_villages, y.actual_villages,
                st.remaining_people, st.incidence, st.returned_people, st.villages_total, st.villages_behind,
                s.planned_exit_year,
@@ -237,17 +244,20 @@ def county_metrics(f: Filters, scope: frozenset) -> pd.DataFrame:
     )
 
 
-def ranking(f: Filters, scope: frozenset) -> pd.DataFrame:
-    """Prefectures (province view) or the counties of the chosen prefecture, by completion of this
-    year's target at the chosen level, with villages behind schedule."""
+def ranking(f: Filters, scope: frozenset, share: float) -> pd.DataFrame:
+    """Prefectures (province view) or the counties of the chosen prefecture, by progress to date:
+    cumulative exits since 2018 against what the plan expects by the as-of date (earlier years in full,
+    the seasonal `share` of this year), with villages behind schedule."""
     cm = county_metrics(f, scope)
     cm = cm[cm["is_poverty_county"].fillna(False).astype(bool)]
     lvl = "villages" if f.level == "villages" else "people"
     if f.level == "counties":
-        cm = cm.assign(plan=(cm["planned_exit_year"] == f.year).astype(int),
-                       actual=(cm["actual_exit_year"] == f.year).astype(int))
+        planned, actual = cm["planned_exit_year"].fillna(9999), cm["actual_exit_year"].fillna(9999)
+        cm = cm.assign(plan=((planned >= 2018) & (planned <= f.year)).astype(int),
+                       actual=((actual >= 2018) & (actual <= f.year) & (planned >= 2018)).astype(int))
     else:
-        cm = cm.assign(plan=cm[f"plan_{lvl}"], actual=cm[f"actual_{lvl}"])
+        expected = cm[f"plan_before_{lvl}"] + cm[f"plan_{lvl}"].fillna(0) * (share if lvl == "people" else 1.0)
+        cm = cm.assign(plan=expected.round(), actual=cm[f"cum_actual_{lvl}"])
     by_pref = not (f.prefecture or f.county)
     key, name = ("prefecture_code", "prefecture_name") if by_pref else ("county_code", "county_name")
     g = (cm.groupby([key, name], as_index=False)

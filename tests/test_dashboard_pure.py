@@ -76,11 +76,14 @@ def test_expected_share_uses_last_year_profile_or_default():
 
 
 def test_rag_thresholds_and_year_end_rule():
-    assert measures.rag(100, 1000, 0.10, "people", 2)[0] == "green"
-    assert measures.rag(86, 1000, 0.10, "people", 2)[0] == "amber"
-    assert measures.rag(84, 1000, 0.10, "people", 2)[0] == "red"
-    assert measures.rag(0, 10, 0.10, "villages", 2)[0] == "year_end"  # not painted red mid-year
-    assert measures.rag(5, 10, 1.0, "villages", 4)[0] == "red"
+    assert measures.rag(100, 0, 1000, 0.10, "people", 2)[0] == "green"
+    assert measures.rag(86, 0, 1000, 0.10, "people", 2)[0] == "amber"
+    assert measures.rag(84, 0, 1000, 0.10, "people", 2)[0] == "red"
+    assert measures.rag(0, 0, 10, 0.10, "villages", 2)[0] == "year_end"  # not painted red mid-year
+    assert measures.rag(5, 0, 10, 1.0, "villages", 4)[0] == "red"
+    # ahead of plan is not behind: little left to do this year because most got out last year
+    assert measures.rag(1_890, 1_420, 470, 1.0, "people", 4)[0] == "green"
+    assert measures.rag(1_500, 1_420, 470, 0.10, "people", 2) == ("green", pytest.approx(1_500 / 1_467))
     assert measures.projection(150, 0.3) == pytest.approx(500)
 
 
@@ -124,7 +127,7 @@ def test_choropleth_classes_non_poverty_grey_and_no_data():
     cls, labels, colors, _ = figures.classify(df, "completion", "zh")
     n = len(labels)
     assert labels[-2:] == ["无数据", "非贫困县"]
-    assert list(cls) == [n - 1, 0, 4, n - 2]  # 20 % → first class, 110 % → "≥100%", None → no data
+    assert list(cls) == [n - 1, 0, 3, n - 2]  # 20 % → "<70%", 110 % → "≥100%" (4th band), None → no data
     cls, labels, _, _ = figures.classify(df, "incidence", "zh")
     assert labels[int(cls[1])].startswith("≥20%") and labels[int(cls[2])].startswith("<3%")
 
