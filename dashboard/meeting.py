@@ -1,0 +1,126 @@
+"""Meeting mode, pure logic: URL parameters, the slide sequence, navigation, themes and contrast.
+
+No Dash, no I/O. The page (dashboard/pages/meeting.py) and the PPTX report (dashboard/report.py) both
+build their slides from `sequence()`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlencode
+
+PROVINCE = "620000"
+INTERVAL_DEFAULT, INTERVAL_MIN, INTERVAL_MAX = 15, 5, 600
+_QUARTER = re.compile(r"^(20\d\d)Q([1-4])$")
+_CODE6 = re.compile(r"^\d{6}$")
+
+# Colours of the two themes. Text/background pairs are checked for contrast ≥ 7:1 (WCAG AAA) in the tests.
+THEMES: dict[str, dict[str, str]] = {
+    "dark": {"bg": "#0B1220", "panel": "#111B2E", "text": "#F5F7FA", "muted": "#C9D2DE", "accent": "#7CC4FF",
+             "good": "#7FE0A8", "warn": "#FFD27A", "bad": "#FF9E9E", "demo_bg": "#FFD27A", "demo_text": "#0B1220"},
+    "light": {"bg": "#FFFFFF", "panel": "#F3F5F8", "text": "#0B1220", "muted": "#2E3A4B", "accent": "#004F8C",
+              "good": "#0B5E33", "warn": "#6B4500", "bad": "#8E0E1E", "demo_bg": "#8E0E1E", "demo_text": "#FFFFFF"},
+}
+# (foreground, background) pairs that carry text on screen
+TEXT_PAIRS = [("text", "bg"), ("muted", "bg"), ("text", "panel"), ("muted", "panel"), ("accent", "bg"),
+              ("accent", "panel"), ("good", "panel"), ("warn", "panel"), ("bad", "panel"), ("good", "bg"),
+              ("warn", "bg"), ("bad", "bg"), ("demo_text", "demo_bg")]
+
+
+@dataclasses.dataclass(frozen=True)
+class Params:
+    scope: str = PROVINCE  # 620000, a prefecture code or a county code
+    interval: int = INTERVAL_DEFAULT  # seconds per slide
+    theme: str = "dark"
+    quarter: str | None = None  # frozen snapshot, e.g. '2019Q2'; None = latest at page open
+    lang: str = "zh"
+
+    @classmethod
+    def parse(cls, query: Mapping[str, object] | None, *, quarters: Sequence[str] | None = None,
+              codes: Sequence[str] | None = None) -> Params:
+        """URL query → Params; anything invalid falls back to the default (never raises)."""
+        q = {}
+        for k, v in (query or {}).items():
+            if isinstance(v, (list, tuple)):
+                v = v[-1] if v else ""
+            q[k] = "" if v is None else str(v).strip()
+        scope = q.get("scope", "")
+        if not _CODE6.match(scope) or (codes is not None and scope != PROVINCE and scope not in set(codes)):
+            scope = PROVINCE
+        try:
+            interval = int(float(q.get("interval", INTERVAL_DEFAULT)))
+        except ValueError:
+            interval = INTERVAL_DEFAULT
+        interval = min(max(interval, INTERVAL_MIN), INTERVAL_MAX)
+        theme = q.get("theme") if q.get("theme") in THEMES else "dark"
+        quarter = q.get("quarter") or q.get("as_of") or None
+        if quarter and (not _QUARTER.match(quarter) or (quarters is not None and quarter not in set(quarters))):
+            quarter = None
+        if quarter is None and quarters:
+            quarter = list(quarters)[-1]
+        lang = "en" if q.get("lang") == "en" else "zh"
+        return cls(scope=scope, interval=interval, theme=theme, quarter=quarter, lang=lang)
+
+    def to_search(self, **override) -> str:
+        p = dataclasses.replace(self, **override) if override else self
+        d = {"scope": p.scope, "interval": p.interval, "theme": p.theme}
+        if p.quarter:
+            d["quarter"] = p.quarter
+        d["lang"] = p.lang
+        return "?" + urlencode(d)
+
+
+def scope_level(code: str) -> str:
+    if code == PROVINCE:
+        return "province"
+    return "prefecture" if code.endswith("00") else "county"
+
+
+@dataclasses.dataclass(frozen=True)
+class Slide:
+    kind: str  # overview | map | unit | behind
+    code: str  # the scope of the slide (province, prefecture or county code)
+
+
+def sequence(scope: str, children: Sequence[str]) -> list[Slide]:
+    """Province: overview → county map → each prefecture in turn → behind schedule.
+    Prefecture: overview → county map → each county in turn → behind schedule.
+    County: overview → behind schedule (villages). `children` = sub-unit codes in display order."""
+    lvl = scope_level(scope)
+    if lvl == "county":
+        return [Slide("overview", scope), Slide("behind", scope)]
+    return ([Slide("overview", scope), Slide("map", scope)] + [Slide("unit", c) for c in children]
+            + [Slide("behind", scope)])
+
+
+def step(index: int, n: int, action: str) -> int:
+    """Next index for 'next' / 'prev' (wrapping), or the same index."""
+    if n <= 0:
+        return 0
+    if action == "next":
+        return (index + 1) % n
+    if action == "prev":
+        return (index - 1) % n
+    return index % n
+
+
+def counter(index: int, n: int) -> str:
+    return f"{index + 1} / {n}"
+
+
+# ---------------------------------------------------------------- contrast (WCAG 2.x)
+def _lin(c: float) -> float:
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def luminance(hex_colour: str) -> float:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    return 0.2126 * _lin(r) + 0.7152 * _lin(g) + 0.0722 * _lin(b)
+
+
+def contrast_ratio(fg: str, bg: str) -> float:
+    a, b = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
