@@ -16,10 +16,10 @@ import traceback
 import dash
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
-from dashboard import charts, meeting, report
+from dashboard import charts, meeting, report, theme
 from dashboard import queries as Q
 from dashboard.i18n import fmt_count, fmt_date, fmt_pct, t
-from dashboard.pagekit import geo_config, lang_of, safe_layout
+from dashboard.pagekit import geo_config, safe_layout
 
 dash.register_page(__name__, path="/meeting", name="meeting", title="甘肃省脱贫攻坚 · 会议模式", order=9)
 
@@ -71,10 +71,10 @@ def layout(**query):
 
 
 # ---------------------------------------------------------------- slides
-def _kpi(label: str, value: str, sub: str, cls: str = "") -> html.Div:
+def _kpi(label: str, value: str, sub: str, cls: str = "", status: str = "") -> html.Div:
     return html.Div(className=f"mt-kpi {cls}", children=[
         html.Div(label, className="mt-kpi-label"), html.Div(value, className="mt-kpi-value"),
-        html.Div(sub, className="mt-kpi-sub")])
+        html.Div(sub, className="mt-kpi-sub"), html.Div(status, className="mt-kpi-status")])
 
 
 def _kpis(fx, lang) -> html.Div:
@@ -86,7 +86,7 @@ def _kpis(fx, lang) -> html.Div:
         sub = f"{t('kpi_plan', lang)} {fmt_count(k['plan'], UNITS[lv], lang)} · {fmt_pct(comp, lang)}"
         out.append(_kpi(f"{t(f'level_{lv}', lang)} · {t('year_fmt', lang, year=fx.f.year)}",
                         fmt_count(k["actual"], UNITS[lv], lang),
-                        f"{sub}\n{t('rag_' + status, lang)}", RAG_CLASS.get(status, "")))
+                        sub, RAG_CLASS.get(status, ""), f"{theme.RAG_SYMBOL.get(status, '')} {t('rag_' + status, lang)}"))
     return html.Div(className="mt-kpis", children=out)
 
 
@@ -129,7 +129,7 @@ def _slide(sl: meeting.Slide, fx, p: meeting.Params, idx: int, n: int):
                         html.Th(t("f_county", lang)), html.Th(t("f_prefecture", lang)),
                         html.Th("累计脱贫" if lang == "zh" else "Exited since 2018"),
                         html.Th("进度" if lang == "zh" else "Progress"), html.Th(t("col_status", lang))])),
-                        html.Tbody(rows)]) if rows else html.P("没有进度滞后的贫困县" if lang == "zh" else "No county behind"),
+                        html.Tbody(rows)]) if rows else html.P("没有进度滞后的贫困县" if lang == "zh" else "No county behind", className="mt-line"),
                     html.Table(className="mt-table", children=[html.Thead(html.Tr([
                         html.Th(t("col_village", lang)), html.Th(t("f_county", lang)),
                         html.Th(t("col_incidence", lang))])), html.Tbody(vrows)]) if vrows else None,
@@ -230,4 +230,3 @@ clientside_callback(
     Input(f"{P}-state", "data"),
 )
 
-__all__ = ["layout", "lang_of"]
