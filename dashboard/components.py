@@ -25,6 +25,8 @@ def header(f: Filters, path: str, meta: dict, as_of: str | None) -> html.Header:
         html.Nav(className="nav", children=[
             dcc.Link(t("nav_overview", lang), href=href("/", f, county=None), className="nav-link"),
             dcc.Link(t("nav_data", lang), href=href("/data", f), className="nav-link"),
+            html.A(t("nav_meeting", lang), href=f"/meeting?scope={f.county or f.prefecture or '620000'}"
+                   f"&quarter={f.quarter or ''}&lang={lang}", className="nav-link"),
             html.Span(f"{t('as_of', lang)}：{fmt_date(as_of, lang)}" if lang == "zh"
                       else f"{t('as_of', lang)}: {fmt_date(as_of, lang)}", className="asof", id="asof-stamp")
             if as_of else None,
@@ -140,11 +142,15 @@ def rule_text(f: Filters, share: float, basis: str, basis_year, as_of: str) -> h
                     className="rule", id="rag-rule")
 
 
+IMAGE_CHARTS = ("schedule", "ranking", "pathways", "breakdown", "history", "v_history")  # maps: see report
+
+
 def download_buttons(chart: str, lang: str):
+    fmts = ["csv", "xlsx"] + (["png", "svg", "pdf"] if chart in IMAGE_CHARTS else [])
     return html.Div(className="dl", children=[
         html.Span(t("download", lang) + "："),
-        html.Button("CSV", id={"type": "dl", "chart": chart, "fmt": "csv"}, className="btn-dl", n_clicks=0),
-        html.Button("XLSX", id={"type": "dl", "chart": chart, "fmt": "xlsx"}, className="btn-dl", n_clicks=0),
+        *[html.Button(fmt.upper(), id={"type": "dl", "chart": chart, "fmt": fmt}, className="btn-dl", n_clicks=0)
+          for fmt in fmts],
     ])
 
 

@@ -13,6 +13,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "app_title": ("甘肃省脱贫攻坚三年行动进度监测", "Gansu poverty-exit plan monitor 2018–2020"),
     "nav_overview": ("总览", "Overview"),
     "nav_data": ("数据与来源", "Data & sources"),
+    "nav_meeting": ("会议模式", "Meeting mode"),
     "lang_switch": ("English", "中文"),
     "province": ("全省", "Gansu province"),
     "demo_label": ("演示数据（非真实统计）", "Demo data (not real statistics)"),

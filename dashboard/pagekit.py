@@ -120,6 +120,15 @@ def download(_clicks, data, ctx_data):
     fname = charts.filename(name, f, scope, ctx_data or {}, fmt)
     if fmt == "xlsx":
         return dcc.send_bytes(exports.to_xlsx_bytes(df, title=charts.title(name, f, scope, ctx_data or {})), fname)
+    if fmt in ("png", "svg", "pdf"):  # server-side, with title, scope, as-of, source and demo label on the image
+        from dashboard import imaging
+
+        meta = Q.meta()
+        image = imaging.figure_to_image(
+            charts.figure(name, f, scope, ctx_data or {}), fmt, title=charts.title(name, f, scope, ctx_data or {}),
+            scope=" · ".join(f.scope_parts(Q.names(scope))), as_of=f.as_of_date,
+            source=charts.subtitle(f, meta), demo=meta.get("demo") == "true", lang=f.lang)
+        return dcc.send_bytes(image, fname)
     return dcc.send_bytes(exports.to_csv_bytes(df), fname)
 
 
