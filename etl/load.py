@@ -23,7 +23,7 @@ from tqdm import tqdm
 from etl import paths
 from etl.contract import LOAD_ORDER, PATHWAYS
 from etl.marts import build_marts
-from etl.read import InputError, Staged, stage_file
+from etl.read import InputError, Staged, peek_tables, stage_file
 from etl.validate import PATHWAY_NAMES, PATHWAY_SPLIT, install_macros, reject_sql, typed_select
 
 SCHEMA_VERSION = "1"
@@ -171,20 +171,22 @@ def _load_into(tmp: Path, files: list[Path], sums: dict[Path, str], source: Path
         install_macros(con)
         load_id = scalar(con, "SELECT coalesce(max(load_id), 0) + 1 FROM etl_loads")
         started_at = datetime.now()
-        staged: list[tuple[Path, Staged]] = []
-        for n, f in enumerate(tqdm(files, desc="reading", unit="file", disable=not progress)):
-            staged += [(f, s) for s in stage_file(con, f, f"stg_{n}")]
-        staged.sort(key=lambda fs: LOAD_ORDER.index(fs[1].table.name))
         reports = []
         replaced_snapshots: set = set()
-        for f, s in tqdm(staged, desc="validating + loading", unit="table", disable=not progress):
-            r = _apply(con, s, load_id, replaced_snapshots)
-            con.execute(
-                "INSERT INTO etl_load_files VALUES (?, ?, ?, ?, ?, ?, ?, 'loaded', ?)",
-                [load_id, f.name + (f" [{s.sheet}]" if s.sheet else ""), s.table.name, sums[f],
-                 r.rows_in, r.rows_loaded, r.rows_rejected, r.as_of],
-            )
-            reports.append(r.report)
+        # one file at a time, in dependency order (counties, villages, targets, households): memory stays
+        # at one file's size however many quarters the folder holds
+        rank = {f: min([LOAD_ORDER.index(t) for t in peek_tables(f)] or [0]) for f in files}
+        for n, f in enumerate(tqdm(sorted(files, key=lambda f: (rank[f], f.name)), desc="loading", unit="file",
+                                   disable=not progress)):
+            staged = sorted(stage_file(con, f, f"stg_{n}"), key=lambda s: LOAD_ORDER.index(s.table.name))
+            for s in staged:
+                r = _apply(con, s, load_id, replaced_snapshots)
+                con.execute(
+                    "INSERT INTO etl_load_files VALUES (?, ?, ?, ?, ?, ?, ?, 'loaded', ?)",
+                    [load_id, f.name + (f" [{s.sheet}]" if s.sheet else ""), s.table.name, sums[f],
+                     r.rows_in, r.rows_loaded, r.rows_rejected, r.as_of],
+                )
+                reports.append(r.report)
         totals = [sum(getattr(r, k) for r in reports) for k in ("rows_in", "rows_loaded", "rows_rejected")]
         con.execute("INSERT INTO etl_loads VALUES (?, ?, ?, ?, 'loaded', ?, ?, ?, ?)",
                     [load_id, started_at, datetime.now(), str(source), *totals, demo])

@@ -181,6 +181,37 @@ def stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, relation_prefix: str)
     return staged
 
 
+def peek_tables(path: Path) -> list[str]:
+    """Which contract tables a file holds, from its first rows only (to load files in dependency order)."""
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open("rb") as f:
+                head = f.read(1 << 16)
+            text = head.decode("utf-8-sig", errors="ignore") if head.startswith(b"\xef\xbb\xbf") else None
+            if text is None:
+                try:
+                    text = head.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    text = head.decode("utf-8", errors="ignore") if exc.start > len(head) - 4 else \
+                        head.decode("gb18030", errors="ignore")
+            rows = list(csv.reader(text.splitlines()[:HEADER_SEARCH_ROWS]))
+            return [_find_header(rows, path.name)[1].name]
+        from python_calamine import CalamineWorkbook
+
+        workbook = CalamineWorkbook.from_path(str(path))
+        found = []
+        for name in workbook.sheet_names:
+            rows = workbook.get_sheet_by_name(name).to_python(nrows=HEADER_SEARCH_ROWS)
+            for r in rows:
+                hit = detect_table([_cell_text(c) or "" for c in r])
+                if hit:
+                    found.append(hit[0].name)
+                    break
+        return found
+    except Exception:  # an unreadable file fails later, in stage_file, with its own message
+        return []
+
+
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, relation_prefix: str) -> list[Staged]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
