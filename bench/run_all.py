@@ -131,7 +131,10 @@ def main(argv=None) -> None:
         "",
         "# Figures (as printed by each script)",
     ]
-    OUT.write_text("\n".join(head) + "\n" + buf.getvalue().replace("\n## ", "\n### ") + "\n", encoding="utf-8")
+    notes = ROOT / "bench" / "NOTES.md"
+    tail = "\n" + notes.read_text(encoding="utf-8") if notes.exists() else ""
+    OUT.write_text("\n".join(head) + "\n" + buf.getvalue().replace("\n## ", "\n### ") + "\n" + tail,
+                   encoding="utf-8")
     print(f"\nwrote {OUT}")
 
 
