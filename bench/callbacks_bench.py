@@ -61,11 +61,12 @@ def find_store(node, cid):
 
 
 class Driver:
-    def __init__(self, base: str):
+    def __init__(self, base: str, deps_json: list | None = None):
         self.base = base
         self.s = requests.Session()
         self.deps = {}
-        for d in self.s.get(base + "/_dash-dependencies", timeout=30).json():
+        self.deps_json = deps_json or self.s.get(base + "/_dash-dependencies", timeout=30).json()
+        for d in self.deps_json:
             if d.get("clientside_function"):
                 continue
             key = d["output"].split("@")[0] if not d["output"].startswith("..") else d["output"]
