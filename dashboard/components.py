@@ -27,6 +27,10 @@ def header(f: Filters, path: str, meta: dict, as_of: str | None) -> html.Header:
             dcc.Link(t("nav_data", lang), href=href("/data", f), className="nav-link"),
             html.A(t("nav_meeting", lang), href=f"/meeting?scope={f.county or f.prefecture or '620000'}"
                    f"&quarter={f.quarter or ''}&lang={lang}", className="nav-link"),
+            html.Button(t("report_docx", lang), id={"type": "report", "fmt": "docx"}, className="btn-report",
+                        n_clicks=0, title=t("report_hint", lang)),
+            html.Button(t("report_pptx", lang), id={"type": "report", "fmt": "pptx"}, className="btn-report",
+                        n_clicks=0, title=t("report_hint", lang)),
             html.Span(f"{t('as_of', lang)}：{fmt_date(as_of, lang)}" if lang == "zh"
                       else f"{t('as_of', lang)}: {fmt_date(as_of, lang)}", className="asof", id="asof-stamp")
             if as_of else None,

@@ -132,6 +132,29 @@ def download(_clicks, data, ctx_data):
     return dcc.send_bytes(exports.to_csv_bytes(df), fname)
 
 
+@callback(
+    Output("download", "data", allow_duplicate=True),
+    Input({"type": "report", "fmt": ALL}, "n_clicks"),
+    State("page-filters", "data"),
+    State("page-ctx", "data"),
+    prevent_initial_call=True,
+)
+def report(_clicks, data, ctx_data):
+    """Word report or PowerPoint deck for the scope on screen (county > prefecture > province), as of the
+    quarter on screen: the same documents as `python -m dashboard.report`."""
+    if not ctx.triggered_id or not ctx.triggered or not ctx.triggered[0].get("value"):
+        return no_update
+    from dashboard import report as R
+
+    f = Q.resolve(Filters.parse(data or {}))
+    ctx_data = ctx_data or {}
+    county = ctx_data.get("county") or (ctx_data.get("village") or "")[:6] or f.county
+    scope = county or f.prefecture or "620000"
+    fmt = ctx.triggered_id["fmt"]
+    build = R.build_docx if fmt == "docx" else R.build_pptx
+    return dcc.send_bytes(build(scope, f.as_of_date, db.db_path()), f"{scope}_{f.quarter or 'latest'}_report.{fmt}")
+
+
 def grid(id_, df, columns: list[dict], row_id: str | None = None, height: int = 420, page_size: int = 50):
     """A sortable, filterable AG Grid. `columns` = [{"field": ..., "headerName": ...}, ...]."""
     rows = df.astype(object).where(df.notna(), None).to_dict("records")

@@ -1,0 +1,68 @@
+"""Downloads from the UI in headless Chromium: the CSV behind a chart, and the Word report for the scope."""
+
+import csv
+import io
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from docx import Document
+
+from dashboard import db, queries as Q
+
+
+@pytest.fixture
+def served(tiny_warehouse, dash_duo):
+    db.configure(tiny_warehouse)
+    Q.clear_cache()
+    import app as app_module
+
+    dash_duo.driver.set_window_size(1920, 1080)
+    dash_duo.start_server(app_module.app)
+    yield dash_duo
+    db.configure(None)
+    Q.clear_cache()
+
+
+def _wait_for_file(folder: Path, suffix: str, timeout: float = 30) -> Path:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        done = [p for p in folder.glob(f"*{suffix}") if p.stat().st_size > 0]
+        if done:
+            time.sleep(0.3)
+            return done[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {suffix} file downloaded into {folder}: {list(folder.iterdir())}")
+
+
+def test_schedule_csv_download_is_the_rows_behind_the_chart(served, tiny_warehouse):
+    duo = served
+    duo.wait_for_page(f"{duo.server_url}/?as_of=2019Q4")
+    duo.wait_for_element("#kpi-people-actual", timeout=20)
+    button = duo.driver.find_element("css selector", "button[id*='\"chart\":\"schedule\"'][id*='\"fmt\":\"csv\"']")
+    button.click()
+    path = _wait_for_file(Path(duo.download_path), ".csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "Excel needs the BOM to open Chinese text"
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    got = {int(r["year"]): int(r["actual"]) for r in rows if int(r["year"]) >= 2018}
+    with duckdb.connect(str(tiny_warehouse), read_only=True) as con:
+        expected = dict(con.execute("""
+            SELECT y, coalesce(sum(household_size) FILTER (WHERE year(exit_date) = y), 0)
+            FROM fct_household_snapshot, (SELECT unnest([2018, 2019, 2020]) AS y)
+            WHERE as_of = DATE '2019-12-31' AND status = '已脱贫' GROUP BY y""").fetchall())
+    assert got == expected
+    assert duo.get_logs() == []
+
+
+def test_word_report_from_the_header_button(served):
+    duo = served
+    duo.wait_for_page(f"{duo.server_url}/county/622926?as_of=2019Q4")
+    duo.wait_for_element("#kpi-people-actual", timeout=20)
+    duo.driver.find_element("css selector", "button[id*='\"type\":\"report\"'][id*='\"fmt\":\"docx\"']").click()
+    path = _wait_for_file(Path(duo.download_path), ".docx", timeout=60)
+    assert path.name.startswith("622926_2019Q4")
+    text = "\n".join(p.text for p in Document(str(path)).paragraphs)
+    assert "东乡族自治县" in text and "2019年12月31日" in text
+    assert duo.get_logs() == []
