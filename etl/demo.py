@@ -414,8 +414,17 @@ def generate(out: Path, fmt: str = "csv", seed: int = SEED, scale: int = 1) -> d
 
 
 def _write_xlsx(path: Path, df: pd.DataFrame) -> None:
-    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": {"constant_memory": True}}) as xl:
-        df.astype(object).where(df.notna(), None).astype(str).replace("None", "").to_excel(xl, index=False)
+    """Row by row (constant memory), every cell as text: codes and IDs keep their digits."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, list(df.columns))
+    for r, row in enumerate(df.astype(object).where(df.notna(), None).itertuples(index=False), start=1):
+        for c, value in enumerate(row):
+            if value is not None and value != "":
+                sheet.write_string(r, c, str(value))
+    book.close()
 
 
 def _write_households_xlsx(out: Path, hh: pd.DataFrame) -> None:

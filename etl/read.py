@@ -76,51 +76,62 @@ def _unique_names(headers: list[str]) -> list[str]:
     return names
 
 
+def _head_text(raw: bytes) -> str:
+    """The first 64 KB as text, for finding the header (a cut multi-byte character at the end is dropped)."""
+    head = raw[: 1 << 16]
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return head.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 4:  # cut in the middle of the last character
+                return head[: exc.start].decode(encoding)
+    raise InputError("无法识别的文件编码 (not UTF-8 or GB18030); 请另存为 UTF-8 CSV 或 XLSX.")
+
+
 def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, relation: str) -> Staged:
     raw = path.read_bytes()
-    text, encoding = _decode(raw, path.name)
-    head_lines = text.splitlines()[:HEADER_SEARCH_ROWS]
-    head_rows = list(csv.reader(head_lines))
+    try:
+        head_rows = list(csv.reader(_head_text(raw).splitlines()[:HEADER_SEARCH_ROWS]))
+    except InputError as exc:
+        raise InputError(f"{path.name}: {exc}") from exc
     header_idx, table, positions = _find_header(head_rows, path.name)
     headers = head_rows[header_idx]
-
-    source = path
-    tmp = None
-    if encoding != "utf-8-sig":
-        tmp = tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False)
-        tmp.write(text)
-        tmp.close()
-        source = Path(tmp.name)
     names = _unique_names(headers)
+    columns = ", ".join(f"NULLIF(\"{names[i]}\", '') AS {name}" for i, name in positions.items())
+    columns += "".join(f", NULL::VARCHAR AS {c}" for c in table.column_names if c not in positions.values())
+
+    def read(source: Path) -> None:
+        reader = (f"read_csv('{source}', skip={header_idx}, header=true, all_varchar=true, null_padding=true, "
+                  f"delim=',', quote='\"', escape='\"', names={names!r}, strict_mode=false)")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {relation} AS "
+                    f"SELECT CAST(row_number() OVER () AS BIGINT) + {header_idx + 1} AS _line, {columns} FROM {reader}")
+
+    text = None
+    try:
+        try:
+            read(path)  # DuckDB reads UTF-8 (with or without BOM) itself, and says when a file is not UTF-8
+        except duckdb.InvalidInputException as exc:
+            if "unicode" not in str(exc).lower():
+                raise
+            text = _decode(raw, path.name)[0]  # GB18030: transcode to a temporary UTF-8 copy
+            with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", delete=False) as tmp:
+                tmp.write(text)
+            try:
+                read(Path(tmp.name))
+            finally:
+                Path(tmp.name).unlink(missing_ok=True)
+    except duckdb.Error as exc:
+        raise InputError(f"{path.name}: CSV 无法解析 (cannot parse CSV): {exc}") from exc
     # The CSV reader skips blank lines; map row numbers back to file lines only when there are any.
-    line_numbers = None
-    if "\n\n" in text or "\n\r\n" in text:
-        body = text.split("\n")[header_idx + 1 :]
+    blank = 0
+    if b"\n\n" in raw or b"\n\r\n" in raw:
+        body = (text if text is not None else raw.decode("utf-8-sig", errors="replace")).split("\n")[header_idx + 1 :]
         while body and not body[-1].strip("\r"):
             body.pop()
         line_numbers = [header_idx + 2 + i for i, line in enumerate(body) if line.strip("\r")]
         blank = len(body) - len(line_numbers)
-    else:
-        blank = 0
-    try:
-        columns = ", ".join(f"NULLIF(\"{names[i]}\", '') AS {name}" for i, name in positions.items())
-        missing = [c for c in table.column_names if c not in positions.values()]
-        columns += "".join(f", NULL::VARCHAR AS {c}" for c in missing)
-        reader = (
-            f"read_csv('{source}', skip={header_idx}, header=true, all_varchar=true, null_padding=true, "
-            f"delim=',', quote='\"', escape='\"', names={names!r}, strict_mode=false)"
-        )
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {relation} AS "
-            f"SELECT CAST(row_number() OVER () AS BIGINT) + {header_idx + 1} AS _line, {columns} FROM {reader}"
-        )
-        if line_numbers is not None and blank:
+        if blank:
             con.execute(f"UPDATE {relation} SET _line = ($1)[_line - {header_idx + 1}]", [line_numbers])
-    except duckdb.Error as exc:
-        raise InputError(f"{path.name}: CSV 无法解析 (cannot parse CSV): {exc}") from exc
-    finally:
-        if tmp:
-            Path(tmp.name).unlink(missing_ok=True)
     rows_in = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
     ignored = [h for i, h in enumerate(headers) if i not in positions and h.strip()]
     return Staged(table, relation, path.name, rows_in, blank, ignored)

@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import pandas as pd
 import shapely
 from shapely.ops import polylabel
 
 from etl.paths import GEO_DIR
+
+if TYPE_CHECKING:  # geopandas costs ~0.5 s to import: only the loaders that return GeoDataFrames need it
+    import geopandas as gpd
 
 
 class BoundaryFileMissing(FileNotFoundError):
@@ -57,6 +60,8 @@ def province_geojson() -> dict:
 
 @lru_cache(maxsize=1)
 def _county_shapes() -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
     gdf = gpd.read_file(_path("counties.geojson"), engine="pyogrio")
     gdf = gdf[["code", "name", "prefecture_code", "prefecture_name", "geometry"]]
     for col in ("code", "prefecture_code"):

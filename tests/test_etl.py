@@ -301,3 +301,33 @@ def test_demo_is_consistent_below_the_published_level(demo_warehouse):
                                                                             encoding="utf-8"))}
     got = dict(rows(demo_warehouse, "SELECT county_code, coalesce(CAST(actual_exit_year AS VARCHAR), '') FROM dim_county"))
     assert got == ref
+
+
+def test_blank_lines_keep_file_line_numbers(tmp_path):
+    folder = write_tiny_inputs(tmp_path / "in")
+    text = (folder / "villages.csv").read_text(encoding="utf-8").replace("\n6229", "\n\n6229", 1)
+    text = text.replace("建档立卡贫困村,是,500", "建档立卡贫困村,是,-500")  # the 布楞沟村 row, now on line 4
+    (folder / "villages.csv").write_text(text, encoding="utf-8")
+    db = tmp_path / "w.duckdb"
+    report = load(folder, db, progress=False)
+    v = next(t for t in report.tables if t.table == "villages")
+    assert (v.rows_in, v.rows_loaded, v.rows_rejected, v.blank_lines) == (3, 2, 1, 1)
+    assert rows(db, "SELECT line, rule FROM etl_rejects WHERE table_name = 'villages'") == [(4, "positive")]
+
+
+def test_xlsx_inputs_load_like_csv(tiny_inputs, tiny_warehouse, tmp_path):
+    """The demo's XLSX writer + the XLSX reader give the same warehouse facts as the CSV files."""
+    import pandas as pd
+
+    from etl.demo import _write_xlsx
+
+    folder = tmp_path / "xlsx"
+    folder.mkdir()
+    for f in tiny_inputs.glob("*.csv"):
+        _write_xlsx(folder / f"{f.stem}.xlsx", pd.read_csv(f, dtype=str, keep_default_na=False))
+    db = tmp_path / "w.duckdb"
+    load(folder, db, progress=False)
+    facts = "SELECT * EXCLUDE (load_id) FROM fct_household_snapshot ORDER BY as_of, household_id"
+    assert rows(db, facts) == rows(tiny_warehouse, facts)
+    dims = "SELECT * EXCLUDE (load_id) FROM dim_village ORDER BY village_code"
+    assert rows(db, dims) == rows(tiny_warehouse, dims)
