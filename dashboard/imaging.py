@@ -48,14 +48,24 @@ def _ensure_server() -> None:
 
 @atexit.register
 def _stop_server() -> None:
-    if _server["pid"] == os.getpid():
+    """Stop kaleido at exit, but never wait more than a few seconds: its server thread can miss the stop
+    sentinel (seen when it was started from a web server's worker thread) and the process must still end.
+    The server thread is a daemon, so the process ends either way."""
+    if _server["pid"] != os.getpid():
+        return
+    _server["pid"] = None
+
+    def stop():
         try:
             import kaleido
 
             kaleido.stop_sync_server(silence_warnings=True)
         except Exception:  # noqa: BLE001 - shutting down
             pass
-        _server["pid"] = None
+
+    stopper = threading.Thread(target=stop, daemon=True)
+    stopper.start()
+    stopper.join(timeout=5)
 
 
 def decorate(fig: go.Figure, *, title: str, scope: str, as_of, source: str, demo: bool, lang: str = "zh",

@@ -124,7 +124,7 @@ for _name, _id in (("schedule", "schedule"), ("pathways", "pathways"), ("breakdo
 
 @callback(Output(f"{P}-vmap-raw", "data"), Input(f"{P}-filters", "data"), State(f"{P}-ctx", "data"))
 def _vmap(data, ctx_):
-    return figure_or_message("village_map", data, ctx_, height=540).to_plotly_json()
+    return figure_or_message("village_map", data, ctx_, height=540)
 
 
 clientside_callback(

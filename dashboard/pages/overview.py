@@ -77,7 +77,7 @@ def _pathways(data):
 @callback(Output(f"{P}-map-raw", "data"), Input(f"{P}-filters", "data"))
 def _map(data):
     # geometry is not in this figure: the browser attaches it from the geo store (sent once per visit)
-    return figure_or_message("map", data, height=640).to_plotly_json()
+    return figure_or_message("map", data, height=640)
 
 
 clientside_callback(
