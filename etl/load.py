@@ -356,16 +356,16 @@ def _insert_households(con, good: str, load_id: int, replaced: set):
         if as_of not in replaced:  # a new file for a loaded quarter replaces that quarter's snapshot
             con.execute("DELETE FROM fct_household_snapshot WHERE as_of = ?", [as_of])
             replaced.add(as_of)
-    parts = f"regexp_split_to_array(coalesce(g.pathways, ''), '{PATHWAY_SPLIT}')"
-    flags = ", ".join(f"list_contains({parts}, '{zh}')" for zh, _, _ in PATHWAYS)
+    flags = ", ".join(f"list_contains(g._pw, '{zh}')" for zh, _, _ in PATHWAYS)
     canonical = "NULLIF(concat_ws(',', " + ", ".join(
-        f"CASE WHEN list_contains({parts}, '{zh}') THEN '{zh}' END" for zh in PATHWAY_NAMES) + "), '')"
+        f"CASE WHEN list_contains(g._pw, '{zh}') THEN '{zh}' END" for zh in PATHWAY_NAMES) + "), '')"
     con.execute(f"""
         INSERT INTO fct_household_snapshot
         SELECT g.as_of__v, g.household_id, g.village_code, v.county_code, g.household_size__v, g.head_name,
                g.head_id_number__v, g.household_attribute, g.main_cause, {canonical}, {flags},
                g.planned_exit_year__v, g.status, g.exit_date__v, {load_id}
-        FROM {good} g JOIN dim_village v USING (village_code)""")
+        FROM (SELECT *, regexp_split_to_array(coalesce(pathways, ''), '{PATHWAY_SPLIT}') AS _pw FROM {good}) g
+        JOIN dim_village v USING (village_code)""")
     return snapshots[0] if len(snapshots) == 1 else None
 
 

@@ -14,14 +14,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
 import shapely
 from shapely.ops import polylabel
 
 from etl.paths import GEO_DIR
 
-if TYPE_CHECKING:  # geopandas costs ~0.5 s to import: only the loaders that return GeoDataFrames need it
+if TYPE_CHECKING:  # geopandas and pandas cost ~0.5 s to import: only the loaders returning frames need them
     import geopandas as gpd
+    import pandas as pd
 
 
 class BoundaryFileMissing(FileNotFoundError):
@@ -80,6 +80,8 @@ def county_shapes() -> gpd.GeoDataFrame:
 
 @lru_cache(maxsize=1)
 def _county_centroids() -> pd.DataFrame:
+    import pandas as pd
+
     gdf = _county_shapes()
     lons, lats = [], []
     for geom in gdf.geometry:
