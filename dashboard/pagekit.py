@@ -9,7 +9,7 @@ import traceback
 
 import dash
 import dash_ag_grid as dag
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import charts, db, exports, figures
 from dashboard import queries as Q
@@ -75,6 +75,17 @@ def figure_or_message(name: str, data: dict, ctx_: dict | None = None, height: i
     except Exception as e:  # noqa: BLE001
         log.error("chart %s failed: %s", name, traceback.format_exc())
         return figures.empty_figure(t("error", f.lang, msg=type(e).__name__), height=height).to_plotly_json()
+
+
+def attach_geometry(raw_id: str, graph_id: str, only_listed: bool = False) -> None:
+    """Browser-side: the server's map figure (no geometry) + the geometry sent once per visit -> the graph.
+    `only_listed` keeps just the counties the figure colours (a county page's own outline)."""
+    dash.clientside_callback(
+        ClientsideFunction(namespace="geo", function_name="attachListed" if only_listed else "attach"),
+        Output(graph_id, "figure"),
+        Input(raw_id, "data"),
+        State("geo-store", "data"),
+    )
 
 
 def url_sync(prefix: str, fields: dict[str, str]) -> None:

@@ -8,3 +8,29 @@
   window.PlotlyGeoAssets.topojson.world_110m = empty;
   window.PlotlyGeoAssets.topojson.world_50m = empty;
 })();
+
+// Attach the county/prefecture geometry (sent once per visit in the geo-store) to a map figure that the
+// server sent without it: recolouring a map moves only colours over the wire.
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+  geo: {
+    attach: function (raw, geo) { return attachGeometry(raw, geo, false); },
+    attachListed: function (raw, geo) { return attachGeometry(raw, geo, true); }  // only the traced counties
+  }
+});
+
+function attachGeometry(raw, geo, onlyListed) {
+  if (!raw) { return window.dash_clientside.no_update; }
+  if (!geo) { return raw; }
+  var data = (raw.data || []).map(function (tr) {
+    if (tr.meta === 'counties' && geo.counties) {
+      if (!onlyListed) { return Object.assign({}, tr, {geojson: geo.counties}); }
+      var want = {};
+      (tr.locations || []).forEach(function (c) { want[c] = true; });
+      var feats = geo.counties.features.filter(function (ft) { return want[ft.properties.code]; });
+      return Object.assign({}, tr, {geojson: {type: 'FeatureCollection', features: feats}});
+    }
+    if (tr.meta === 'prefectures' && geo.prefectures) { return Object.assign({}, tr, {geojson: geo.prefectures}); }
+    return tr;
+  });
+  return {data: data, layout: raw.layout};
+}

@@ -4,7 +4,7 @@ category, quarterly history."""
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import charts
 from dashboard import components as C
@@ -13,6 +13,7 @@ from dashboard.filters import Filters
 from dashboard.i18n import t
 from dashboard.pagekit import (
     LOCATION,
+    attach_geometry,
     figure_or_message,
     geo_config,
     grid,
@@ -127,26 +128,7 @@ def _vmap(data, ctx_):
     return figure_or_message("village_map", data, ctx_, height=540)
 
 
-clientside_callback(
-    """
-    function(raw, geo) {
-        if (!raw) { return window.dash_clientside.no_update; }
-        if (!geo) { return raw; }
-        var data = (raw.data || []).map(function(tr) {
-            if (tr.meta === 'counties' && geo.counties) {
-                var want = {}; (tr.locations || []).forEach(function(c) { want[c] = true; });
-                var feats = geo.counties.features.filter(function(ft) { return want[ft.properties.code]; });
-                return Object.assign({}, tr, {geojson: {type: 'FeatureCollection', features: feats}});
-            }
-            return tr;
-        });
-        return {data: data, layout: raw.layout};
-    }
-    """,
-    Output(f"{P}-vmap", "figure"),
-    Input(f"{P}-vmap-raw", "data"),
-    State("geo-store", "data"),
-)
+attach_geometry(f"{P}-vmap-raw", f"{P}-vmap", only_listed=True)
 
 
 @callback(

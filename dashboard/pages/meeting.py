@@ -19,7 +19,7 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html,
 from dashboard import charts, meeting, report, theme
 from dashboard import queries as Q
 from dashboard.i18n import fmt_count, fmt_date, fmt_pct, t
-from dashboard.pagekit import geo_config, safe_layout
+from dashboard.pagekit import attach_geometry, geo_config, safe_layout
 
 dash.register_page(__name__, path="/meeting", name="meeting", title="甘肃省脱贫攻坚 · 会议模式", order=9)
 
@@ -184,23 +184,7 @@ def _render(index, state):
     return body, meeting.counter(i, len(slides)), raw
 
 
-clientside_callback(
-    """
-    function(raw, geo) {
-        if (!raw) { return window.dash_clientside.no_update; }
-        if (!geo) { return raw; }
-        var data = (raw.data || []).map(function(tr) {
-            if (tr.meta === 'counties' && geo.counties) { return Object.assign({}, tr, {geojson: geo.counties}); }
-            if (tr.meta === 'prefectures' && geo.prefectures) { return Object.assign({}, tr, {geojson: geo.prefectures}); }
-            return tr;
-        });
-        return {data: data, layout: raw.layout};
-    }
-    """,
-    Output(f"{P}-map", "figure"),
-    Input(f"{P}-map-raw", "data"),
-    State("geo-store", "data"),
-)
+attach_geometry(f"{P}-map-raw", f"{P}-map")
 
 
 @callback(

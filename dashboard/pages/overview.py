@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import charts
 from dashboard import components as C
 from dashboard import queries as Q
 from dashboard.filters import METRICS, Filters
 from dashboard.i18n import t
-from dashboard.pagekit import LOCATION, figure_or_message, geo_config, read_filters, safe_layout, url_sync
+from dashboard.pagekit import (
+    LOCATION,
+    attach_geometry,
+    figure_or_message,
+    geo_config,
+    read_filters,
+    safe_layout,
+    url_sync,
+)
 
 dash.register_page(__name__, path="/", name="overview", title="甘肃省脱贫攻坚进度监测 · 总览", order=0)
 
@@ -80,23 +88,7 @@ def _map(data):
     return figure_or_message("map", data, height=640)
 
 
-clientside_callback(
-    """
-    function(raw, geo) {
-        if (!raw) { return window.dash_clientside.no_update; }
-        if (!geo) { return raw; }
-        var data = (raw.data || []).map(function(tr) {
-            if (tr.meta === 'counties' && geo.counties) { return Object.assign({}, tr, {geojson: geo.counties}); }
-            if (tr.meta === 'prefectures' && geo.prefectures) { return Object.assign({}, tr, {geojson: geo.prefectures}); }
-            return tr;
-        });
-        return {data: data, layout: raw.layout};
-    }
-    """,
-    Output(f"{P}-map", "figure"),
-    Input(f"{P}-map-raw", "data"),
-    State("geo-store", "data"),
-)
+attach_geometry(f"{P}-map-raw", f"{P}-map")
 
 
 @callback(
