@@ -213,7 +213,7 @@ def build_villages(rng, counties: pd.DataFrame, scale: int = 1) -> pd.DataFrame:
                          + (v.n_in_county % 12 + 1).map("{:03d}".format))
     place = np.array(PLACE)
     v["village_name"] = [a + b + "村" for a, b in zip(rng.choice(place, n), rng.choice(place, n))]
-    towns = {t: place[rng.integers(0, len(place), 2)] for t in range(1, 40)}
+    towns = {t: place[rng.integers(0, len(place), 2)] for t in range(1, max(40, v.township_no.max() + 1))}
     v["township_name"] = ["".join(towns[t]) + ("镇" if t % 3 else "乡") for t in v.township_no]
     return v
 
