@@ -19,7 +19,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 PY = str(VENV_BIN / "python")
-WAREHOUSE_SRC = ROOT / "data" / "warehouse.duckdb"  # read-only: only ever copied
+WAREHOUSE_SRC = Path(os.environ.get("BENCH_WAREHOUSE", ROOT / "data" / "warehouse.duckdb"))  # only ever copied
 WORK = Path(os.environ.get("BENCH_TMP", "/tmp/gansu-bench"))
 
 
