@@ -56,8 +56,22 @@ def test_schedule_csv_download_is_the_rows_behind_the_chart(served, tiny_warehou
     assert duo.get_logs() == []
 
 
-def test_word_report_from_the_header_button(served):
-    duo = served
+@pytest.fixture
+def served_in_a_process(tiny_warehouse, dash_duo_mp):
+    """The app in its own process: the report starts a kaleido browser there, not in the test process."""
+    db.configure(tiny_warehouse)
+    Q.clear_cache()
+    import app as app_module
+
+    dash_duo_mp.driver.set_window_size(1920, 1080)
+    dash_duo_mp.start_server(app_module.app, port=8077)
+    yield dash_duo_mp
+    db.configure(None)
+    Q.clear_cache()
+
+
+def test_word_report_from_the_header_button(served_in_a_process):
+    duo = served_in_a_process
     duo.wait_for_page(f"{duo.server_url}/county/622926?as_of=2019Q4")
     duo.wait_for_element("#kpi-people-actual", timeout=20)
     duo.driver.find_element("css selector", "button[id*='\"type\":\"report\"'][id*='\"fmt\":\"docx\"']").click()
