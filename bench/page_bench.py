@@ -31,10 +31,10 @@ MAP_SEL = ".js-plotly-plot .choroplethlayer path"
 WATCH = """
 window.__mapDrawn = null;
 (function poll() {
-  if (document.querySelector('%s')) { window.__mapDrawn = performance.now(); return; }
+  if (document.querySelector('MAP_SEL')) { window.__mapDrawn = performance.now(); return; }
   (window.requestAnimationFrame ? requestAnimationFrame : setTimeout)(poll, 10);
 })();
-""" % MAP_SEL
+""".replace("MAP_SEL", MAP_SEL)
 
 BYTES_JS = """
 const nav = performance.getEntriesByType('navigation');

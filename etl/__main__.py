@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
               + ", ".join(f"{k} {v:,}" for k, v in manifest["counts"].items()))
         return 0
     if args.command == "load":
-        from etl.load import LoadFailed, load as run_load
+        from etl.load import LoadFailed
+        from etl.load import load as run_load
 
         try:
             report = run_load(args.source, args.db, progress=not args.quiet)

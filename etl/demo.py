@@ -357,7 +357,7 @@ def write_households(out: Path, hh: pd.DataFrame) -> None:
     for as_of in SNAPSHOTS:
         label = f"{as_of.year}Q{(as_of.month - 1) // 3 + 1}"
         d = f"DATE '{as_of.isoformat()}'"
-        q3 = f"make_date(year(exit_date), 9, 30)"
+        q3 = "make_date(year(exit_date), 9, 30)"
         con.execute(f"""
             COPY (
               SELECT household_id, village_code, household_size, head_name, head_id_number, household_attribute,

@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard import db, queries as Q
+from dashboard import db
+from dashboard import queries as Q
 from dashboard.i18n import fmt_count
 
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"

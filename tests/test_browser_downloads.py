@@ -9,7 +9,8 @@ import duckdb
 import pytest
 from docx import Document
 
-from dashboard import db, queries as Q
+from dashboard import db
+from dashboard import queries as Q
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ Expected values are computed here with independent SQL over the fact/dim tables,
 import duckdb
 import pytest
 
-from dashboard import db, queries as Q
+from dashboard import db
+from dashboard import queries as Q
 from dashboard.filters import Filters
 
 

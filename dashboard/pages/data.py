@@ -32,13 +32,13 @@ def layout(**query):
     if meta.get("demo") == "true":
         children.append(C.message(t("demo_notice", lang), "empty"))
     sections = []
-    for key, name, df, row_id in (
-        ("d_loads", "loads", Q.loads(), None),
-        ("d_files", "files", Q.load_files(), None),
-        ("d_rejects", "rejects", Q.rejects_by_rule(), None),
-        ("d_reject_samples", "reject_samples", Q.reject_samples(), None),
-        ("d_recon", "recon", Q.reconciliation(scope), None),
-        ("d_refs", "refs", Q.reference_sources(), None),
+    for key, name, df in (
+        ("d_loads", "loads", Q.loads()),
+        ("d_files", "files", Q.load_files()),
+        ("d_rejects", "rejects", Q.rejects_by_rule()),
+        ("d_reject_samples", "reject_samples", Q.reject_samples()),
+        ("d_recon", "recon", Q.reconciliation(scope)),
+        ("d_refs", "refs", Q.reference_sources()),
     ):
         if df.empty:
             body = C.message(t("d_recon_ok" if name == "recon" else "d_no_rejects" if name.startswith("reject")
