@@ -36,6 +36,26 @@ def read_filters(query: dict) -> tuple[Filters, Filters]:
     return f, Q.resolve(f)
 
 
+def page_start(query: dict, path: str):
+    """What every page layout starts with: (filters as in the URL, effective filters, viewer scope, meta,
+    [header, notices])."""
+    from dashboard import components as C
+
+    f, fe = read_filters(query)
+    meta = Q.meta()
+    return f, fe, Q.viewer_scope(), meta, [C.header(f, path, meta, fe.as_of_date), C.notices(f)]
+
+
+def page_state(f: Filters, prefix: str | None = None, ctx_data: dict | None = None) -> list:
+    """The stores the page's callbacks read: its filters and context, under the page's own ids and under
+    the shared ids the download and report callbacks use."""
+    ctx_data = ctx_data or {}
+    stores = [dcc.Store(id="page-filters", data=f.to_query()), dcc.Store(id="page-ctx", data=ctx_data)]
+    if prefix:
+        stores += [dcc.Store(id=f"{prefix}-filters", data=f.to_query()), dcc.Store(id=f"{prefix}-ctx", data=ctx_data)]
+    return stores
+
+
 def safe_layout(fn):
     """A layout that never shows a traceback: missing warehouse and unexpected errors become messages."""
 

@@ -1,6 +1,7 @@
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,24 @@ def demo_warehouse(tmp_path_factory) -> Path:
     load(folder / "inputs", db, progress=False)
     shutil.rmtree(folder / "inputs")
     return db
+
+
+@contextmanager
+def serving(duo, warehouse: Path, **start):
+    """The app on `warehouse` in a dash_duo (thread) or dash_duo_mp (process) server, window 1920x1080."""
+    import app as app_module
+    from dashboard import db
+    from dashboard import queries as Q
+
+    db.configure(warehouse)
+    Q.clear_cache()
+    duo.driver.set_window_size(1920, 1080)
+    duo.start_server(app_module.app, **start)
+    try:
+        yield duo
+    finally:
+        db.configure(None)
+        Q.clear_cache()
 
 
 @pytest.fixture

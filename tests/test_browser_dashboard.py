@@ -10,29 +10,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard import db
-from dashboard import queries as Q
 from dashboard.i18n import fmt_count
+from tests.conftest import serving
 
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 
 
 @pytest.fixture
-def served(request, dash_duo):
-    try:
-        path = request.getfixturevalue("tiny_warehouse")
-    except pytest.FixtureLookupError:
-        pytest.skip("tiny_warehouse fixture not available yet (tests/conftest.py)")
-    db.configure(path)
-    Q.clear_cache()
-    import app as app_module
-
-    dash_duo.driver.set_window_size(1920, 1080)
-    dash_duo.start_server(app_module.app)
-    yield dash_duo, path
-    db.configure(None)
-    Q.clear_cache()
-
+def served(tiny_warehouse, dash_duo):
+    with serving(dash_duo, tiny_warehouse):
+        yield dash_duo, tiny_warehouse
 
 def _sql(path, sql, params=()):
     with duckdb.connect(str(path), read_only=True) as con:

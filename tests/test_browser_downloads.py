@@ -9,22 +9,13 @@ import duckdb
 import pytest
 from docx import Document
 
-from dashboard import db
-from dashboard import queries as Q
+from tests.conftest import serving
 
 
 @pytest.fixture
 def served(tiny_warehouse, dash_duo):
-    db.configure(tiny_warehouse)
-    Q.clear_cache()
-    import app as app_module
-
-    dash_duo.driver.set_window_size(1920, 1080)
-    dash_duo.start_server(app_module.app)
-    yield dash_duo
-    db.configure(None)
-    Q.clear_cache()
-
+    with serving(dash_duo, tiny_warehouse):
+        yield dash_duo
 
 def _wait_for_file(folder: Path, suffix: str, timeout: float = 30) -> Path:
     deadline = time.time() + timeout
@@ -60,16 +51,8 @@ def test_schedule_csv_download_is_the_rows_behind_the_chart(served, tiny_warehou
 @pytest.fixture
 def served_in_a_process(tiny_warehouse, dash_duo_mp):
     """The app in its own process: the report starts a kaleido browser there, not in the test process."""
-    db.configure(tiny_warehouse)
-    Q.clear_cache()
-    import app as app_module
-
-    dash_duo_mp.driver.set_window_size(1920, 1080)
-    dash_duo_mp.start_server(app_module.app, port=8077)
-    yield dash_duo_mp
-    db.configure(None)
-    Q.clear_cache()
-
+    with serving(dash_duo_mp, tiny_warehouse, port=8077):
+        yield dash_duo_mp
 
 def test_word_report_from_the_header_button(served_in_a_process):
     duo = served_in_a_process

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import meeting
+from tests.conftest import serving
 
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
 
@@ -57,19 +58,8 @@ def test_contrast_formula():
 # ---------------------------------------------------------------- browser
 @pytest.fixture
 def served_demo(dash_duo, demo_warehouse):
-    from dashboard import db
-    from dashboard import queries as Q
-
-    db.configure(demo_warehouse)
-    Q.clear_cache()
-    import app as app_module
-
-    dash_duo.driver.set_window_size(1920, 1080)
-    dash_duo.start_server(app_module.app)
-    yield dash_duo
-    db.configure(None)
-    Q.clear_cache()
-
+    with serving(dash_duo, demo_warehouse):
+        yield dash_duo
 
 def _counter(duo):
     return duo.find_element("#mt-counter").text

@@ -17,7 +17,8 @@ from dashboard.pagekit import (
     figure_or_message,
     geo_config,
     grid,
-    read_filters,
+    page_start,
+    page_state,
     safe_layout,
     url_sync,
 )
@@ -29,12 +30,9 @@ P = "co"
 
 @safe_layout
 def layout(code=None, **query):
-    f, fe = read_filters(query)
-    scope = Q.viewer_scope()
-    meta = Q.meta()
+    f, fe, scope, meta, children = page_start(query, f"/county/{code}")
     lang = f.lang
     info = Q.county_info(str(code), scope) if code else None
-    children = [C.header(f, f"/county/{code}", meta, fe.as_of_date), C.notices(f)]
     if info is None:
         children.append(C.message(t("unknown_county", lang, code=code), "error"))
         children.append(dcc.Link(t("back_overview", lang), href=C.href("/", f)))
@@ -95,8 +93,7 @@ def layout(code=None, **query):
             C.graph_card("history", f"{P}-history", lang, height=400),
         ]),
         dcc.Store(id=f"{P}-vmap-raw"),
-        dcc.Store(id=f"{P}-filters", data=f.to_query()), dcc.Store(id="page-filters", data=f.to_query()),
-        dcc.Store(id=f"{P}-ctx", data={"county": code}), dcc.Store(id="page-ctx", data={"county": code}),
+        *page_state(f, P, {"county": code}),
     ]
     return html.Main(className="page", children=children)
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dash
-from dash import dcc, html
+from dash import html
 
 from dashboard import components as C
 from dashboard import queries as Q
 from dashboard.i18n import fmt_date, t
-from dashboard.pagekit import grid, read_filters, safe_layout
+from dashboard.pagekit import grid, page_start, page_state, safe_layout
 
 dash.register_page(__name__, path="/data", name="data", title="甘肃省脱贫攻坚进度监测 · 数据与来源")
 
@@ -19,16 +19,13 @@ def _cols(df):
 
 @safe_layout
 def layout(**query):
-    f, fe = read_filters(query)
-    scope = Q.viewer_scope()
-    meta = Q.meta()
+    f, fe, scope, meta, children = page_start(query, "/data")
     lang = f.lang
     sub = " · ".join(filter(None, [
         f"warehouse_version {meta.get('warehouse_version', '—')}",
         f"built_at {meta.get('built_at', '—')}",
         f"{t('as_of', lang)} {fmt_date(meta.get('data_as_of'), lang) if meta.get('data_as_of') else '—'}",
         t("demo_label", lang) if meta.get("demo") == "true" else None]))
-    children = [C.header(f, "/data", meta, fe.as_of_date), C.notices(f)]
     if meta.get("demo") == "true":
         children.append(C.message(t("demo_notice", lang), "empty"))
     sections = []
@@ -47,5 +44,5 @@ def layout(**query):
             body = grid(f"data-{name}", df, _cols(df), height=max(200, min(110 + 42 * len(df), 420)))
         sections.append(C.table_card(name, t(key, lang), sub, lang, body))
     children += sections
-    children += [dcc.Store(id="page-filters", data=f.to_query()), dcc.Store(id="page-ctx", data={})]
+    children += page_state(f)
     return html.Main(className="page", children=children)

@@ -15,7 +15,8 @@ from dashboard.pagekit import (
     attach_geometry,
     figure_or_message,
     geo_config,
-    read_filters,
+    page_start,
+    page_state,
     safe_layout,
     url_sync,
 )
@@ -27,11 +28,8 @@ P = "ov"
 
 @safe_layout
 def layout(**query):
-    f, fe = read_filters(query)
-    scope = Q.viewer_scope()
-    meta = Q.meta()
+    f, fe, scope, meta, children = page_start(query, "/")
     lang = f.lang
-    children = [C.header(f, "/", meta, fe.as_of_date), C.notices(f)]
     if meta.get("demo") == "true":
         children.append(html.Div(t("demo_notice", lang), className="demo-notice"))
     children.append(C.filter_bar(fe, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P))
@@ -58,8 +56,7 @@ def layout(**query):
         C.graph_card("pathways", f"{P}-pathways", lang, height=460),
         dcc.Store(id=f"{P}-map-raw"),
     ]
-    children += [dcc.Store(id=f"{P}-filters", data=f.to_query()), dcc.Store(id="page-filters", data=f.to_query()),
-                 dcc.Store(id="page-ctx", data={})]
+    children += page_state(f, P)
     return html.Main(className="page", children=children)
 
 

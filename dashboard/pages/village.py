@@ -9,7 +9,7 @@ from dashboard import charts
 from dashboard import components as C
 from dashboard import queries as Q
 from dashboard.i18n import fmt_count, fmt_pct, t
-from dashboard.pagekit import figure_or_message, grid, read_filters, safe_layout, url_sync
+from dashboard.pagekit import figure_or_message, grid, page_start, page_state, safe_layout, url_sync
 
 dash.register_page(__name__, path_template="/village/<code>", name="village", title="甘肃省脱贫攻坚进度监测 · 村")
 
@@ -18,12 +18,9 @@ P = "vi"
 
 @safe_layout
 def layout(code=None, **query):
-    f, fe = read_filters(query)
-    scope = Q.viewer_scope()
-    meta = Q.meta()
+    f, fe, scope, meta, children = page_start(query, f"/village/{code}")
     lang = f.lang
     info = Q.village_info(str(code), scope) if code else None
-    children = [C.header(f, f"/village/{code}", meta, fe.as_of_date), C.notices(f)]
     if info is None:
         children += [C.message(t("unknown_village", lang, code=code), "error"),
                      dcc.Link(t("back_overview", lang), href=C.href("/", f))]
@@ -74,8 +71,7 @@ def layout(code=None, **query):
         C.table_card("households", charts.title("households", fe, scope, ctx), charts.subtitle(fe, meta), lang,
                      grid(f"{P}-households", hh, cols, row_id="household_id", height=480)),
         html.Div(t("masked_note", lang), className="note"),
-        dcc.Store(id=f"{P}-filters", data=f.to_query()), dcc.Store(id="page-filters", data=f.to_query()),
-        dcc.Store(id=f"{P}-ctx", data=ctx), dcc.Store(id="page-ctx", data=ctx),
+        *page_state(f, P, ctx),
     ]
     return html.Main(className="page", children=children)
 
