@@ -129,6 +129,21 @@ def _allowed(col: str, values) -> Check:
                  f"{col} 只能是 {'/'.join(values)} (not an allowed value)")
 
 
+def _code_format(col: str, digits: int, zh: str) -> Check:
+    return Check(col, "code_format", f"{col} IS NOT NULL AND NOT regexp_full_match({col}, '[0-9]{{{digits}}}')",
+                 f"{zh}须为{digits}位数字 ({col} must be {digits} digits)")
+
+
+def _unknown_county(message: str) -> Check:
+    return Check("county_code", "unknown_county",
+                 "county_code IS NOT NULL AND county_code NOT IN (SELECT county_code FROM dim_county)", message)
+
+
+_RURAL_POPULATION_POSITIVE = Check("rural_population", "positive",
+                                   "rural_population__v IS NOT NULL AND rural_population__v <= 0",
+                                   "农村人口须大于0 (must be positive)")
+
+
 PATHWAY_NAMES = tuple(p[0] for p in PATHWAYS)
 PATHWAY_SPLIT = "[,，、;；/\\s]+"
 
@@ -141,8 +156,7 @@ def checks_for(table: Table) -> list[Check]:
     checks += _required(table) + _type_checks(name)
     if name == "counties":
         checks += [
-            Check("county_code", "code_format", "county_code IS NOT NULL AND NOT regexp_full_match(county_code, '[0-9]{6}')",
-                  "县代码须为6位数字 (county_code must be 6 digits)"),
+            _code_format("county_code", 6, "县代码"),
             Check("county_code", "not_gansu", "regexp_full_match(county_code, '[0-9]{6}') AND left(county_code, 2) <> '62'",
                   "县代码不属于甘肃省(62开头) (not a Gansu code)"),
             Check("prefecture_code", "prefecture_mismatch",
@@ -155,8 +169,7 @@ def checks_for(table: Table) -> list[Check]:
             Check("planned_exit_year", "required_for_poverty_county",
                   "is_poverty_county__v AND planned_exit_year__v IS NULL",
                   "贫困县须填计划摘帽年度 (planned_exit_year required for a poverty county)"),
-            Check("rural_population", "positive", "rural_population__v IS NOT NULL AND rural_population__v <= 0",
-                  "农村人口须大于0 (must be positive)"),
+            _RURAL_POPULATION_POSITIVE,
             _year_range("planned_exit_year", "county"),
             _year_range("actual_exit_year", "county"),
             Check("actual_exit_date", "date_before_exit_year",
@@ -166,8 +179,7 @@ def checks_for(table: Table) -> list[Check]:
         ]
     elif name == "county_targets":
         checks += [
-            Check("county_code", "unknown_county", "county_code IS NOT NULL AND county_code NOT IN (SELECT county_code FROM dim_county)",
-                  "县代码不在县表中，请先导入县表 (unknown county: load the counties table first)"),
+            _unknown_county("县代码不在县表中，请先导入县表 (unknown county: load the counties table first)"),
             _year_range("year", "target"),
             Check("indicator", "unknown_indicator", "indicator IS NOT NULL AND indicator__v IS NULL",
                   "未知指标 (unknown indicator); 可用: people_exit/脱贫人口, households_exit, villages_exit, industry_people, employment_people, "
@@ -176,10 +188,8 @@ def checks_for(table: Table) -> list[Check]:
         ]
     elif name == "villages":
         checks += [
-            Check("village_code", "code_format", "village_code IS NOT NULL AND NOT regexp_full_match(village_code, '[0-9]{12}')",
-                  "村代码须为12位数字 (village_code must be 12 digits)"),
-            Check("county_code", "unknown_county", "county_code IS NOT NULL AND county_code NOT IN (SELECT county_code FROM dim_county)",
-                  "县代码不在县表中 (unknown county: load or fix the counties table)"),
+            _code_format("village_code", 12, "村代码"),
+            _unknown_county("县代码不在县表中 (unknown county: load or fix the counties table)"),
             Check("village_code", "code_prefix_mismatch",
                   "regexp_full_match(village_code, '[0-9]{12}') AND county_code IS NOT NULL AND left(village_code, 6) <> county_code",
                   "村代码前6位须等于县代码 (village_code must start with its county_code)"),
@@ -187,8 +197,7 @@ def checks_for(table: Table) -> list[Check]:
             Check("is_deep_poverty", "category_conflict",
                   "village_category = '深度贫困非建档村' AND is_deep_poverty__v = false",
                   "深度贫困非建档村须为深度贫困村 (a non-registered deep-poverty village must be deep poverty)"),
-            Check("rural_population", "positive", "rural_population__v IS NOT NULL AND rural_population__v <= 0",
-                  "农村人口须大于0 (must be positive)"),
+            _RURAL_POPULATION_POSITIVE,
             _year_range("planned_exit_year", "village"),
             _year_range("actual_exit_year", "village"),
             Check("lon", "coordinates_incomplete", "(lon IS NULL) <> (lat IS NULL)",
@@ -199,8 +208,7 @@ def checks_for(table: Table) -> list[Check]:
         ]
     elif name == "households":
         checks += [
-            Check("village_code", "code_format", "village_code IS NOT NULL AND NOT regexp_full_match(village_code, '[0-9]{12}')",
-                  "村代码须为12位数字 (village_code must be 12 digits)"),
+            _code_format("village_code", 12, "村代码"),
             Check("village_code", "unknown_village",
                   "regexp_full_match(village_code, '[0-9]{12}') AND village_code NOT IN (SELECT village_code FROM dim_village)",
                   "村代码不在村表中 (unknown village: load or fix the villages table)"),
