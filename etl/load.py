@@ -180,13 +180,12 @@ def _load_into(tmp: Path, files: list[Path], sums: dict[Path, str], source: Path
                                    disable=not progress)):
             staged = sorted(stage_file(con, f, f"stg_{n}"), key=lambda s: LOAD_ORDER.index(s.table.name))
             for s in staged:
-                r = _apply(con, s, load_id, replaced_snapshots)
+                r, as_of = _apply(con, s, load_id, replaced_snapshots)
                 con.execute(
                     "INSERT INTO etl_load_files VALUES (?, ?, ?, ?, ?, ?, ?, 'loaded', ?)",
-                    [load_id, f.name + (f" [{s.sheet}]" if s.sheet else ""), s.table.name, sums[f],
-                     r.rows_in, r.rows_loaded, r.rows_rejected, r.as_of],
+                    [load_id, r.file_name, r.table, sums[f], r.rows_in, r.rows_loaded, r.rows_rejected, as_of],
                 )
-                reports.append(r.report)
+                reports.append(r)
         totals = [sum(getattr(r, k) for r in reports) for k in ("rows_in", "rows_loaded", "rows_rejected")]
         con.execute("INSERT INTO etl_loads VALUES (?, ?, ?, ?, 'loaded', ?, ?, ?, ?)",
                     [load_id, started_at, datetime.now(), str(source), *totals, demo])
@@ -199,25 +198,8 @@ def _load_into(tmp: Path, files: list[Path], sums: dict[Path, str], source: Path
     return LoadReport(load_id, "loaded", reports)
 
 
-@dataclass
-class _Applied:
-    report: TableReport
-    as_of: object = None
-
-    @property
-    def rows_in(self):
-        return self.report.rows_in
-
-    @property
-    def rows_loaded(self):
-        return self.report.rows_loaded
-
-    @property
-    def rows_rejected(self):
-        return self.report.rows_rejected
-
-
-def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_snapshots: set) -> _Applied:
+def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_snapshots: set) -> tuple[TableReport, object]:
+    """Validate one staged table, quarantine its bad rows, load the rest: (report, snapshot date if one)."""
     table = s.table
     rel = f"v_{s.relation}"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {rel} AS {typed_select(table, s.relation)}")
@@ -256,7 +238,7 @@ def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_sna
     report = TableReport(s.file_name + (f" [{s.sheet}]" if s.sheet else ""), table.name, s.rows_in,
                          rows_loaded, rows_rejected, blank_lines=s.blank_lines, ignored_columns=s.ignored_columns,
                          rejects_by_rule=by_rule)
-    return _Applied(report, as_of)
+    return report, as_of
 
 
 def _reject_duplicates(con, rel: str, table: str, load_id: int, replaced_snapshots: set) -> None:
