@@ -145,9 +145,9 @@ def run_mix(drv: Driver, prefectures, counties, villages, quarters):
             drv.call("_pages_location.search <- ov-prefecture", ctl, {"ov-filters.data": home[1] if home else {}},
                      changed=["ov-metric.value"])
     for q in quarters:
-        drv.visit("/", f"?quarter={q}")
+        drv.visit("/", f"?as_of={q}")
     for p in prefectures[:3]:
-        drv.visit("/", f"?prefecture={p}&metric=gap&quarter={quarters[len(quarters) // 2]}")
+        drv.visit("/", f"?prefecture={p}&metric=gap&as_of={quarters[len(quarters) // 2]}")
     # map click and ranking click on the overview
     for c in counties[:3]:
         drv.call("_pages_location.pathname <- ov-map",
@@ -157,7 +157,7 @@ def run_mix(drv: Driver, prefectures, counties, villages, quarters):
              {"ov-map.clickData": None, "ov-ranking.clickData": {"points": [{"customdata": prefectures[0]}]}},
              {"ov-filters.data": {}}, changed=["ov-ranking.clickData"])
     for i, c in enumerate(counties):
-        v = drv.visit(f"/county/{c}", f"?quarter={quarters[i % len(quarters)]}" if i % 2 else "")
+        v = drv.visit(f"/county/{c}", f"?as_of={quarters[i % len(quarters)]}" if i % 2 else "")
         if v and i < 3:
             drv.call("_pages_location.search <- co-pathway",
                      {"co-pathway.value": "industry", "co-as-of.value": v[1].get("quarter"), "co-level.value": "people",

@@ -76,10 +76,10 @@ def main(argv=None) -> dict:
                             q.append(f"prefecture={rnd.choice(prefectures)}")
                         q.append(f"metric={rnd.choice(METRICS)}")
                         if rnd.random() < 0.5:
-                            q.append(f"quarter={rnd.choice(quarters)}")
+                            q.append(f"as_of={rnd.choice(quarters)}")
                         d.visit("/", "?" + "&".join(q))
                     elif k < 0.8:
-                        d.visit(f"/county/{rnd.choice(counties)}", f"?quarter={rnd.choice(quarters)}")
+                        d.visit(f"/county/{rnd.choice(counties)}", f"?as_of={rnd.choice(quarters)}")
                     else:
                         d.visit(f"/village/{rnd.choice(villages)}", "")
             except StopIteration:

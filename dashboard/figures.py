@@ -4,6 +4,8 @@ Every figure carries its own title (scope · period · measure) and a subtitle l
 the source and, for demo data, the demo label, so an exported image is self-describing.
 Map figures leave `geojson` empty unless given: the app attaches the geometry in the browser from a
 store sent once per visit (recolouring never resends geometry).
+Each figure is assembled as plain trace and layout dicts and validated once by `go.Figure(data, layout)`:
+`update_layout`/`update_xaxes`/`add_vline` on a live figure cost ~8 ms a call, most of a callback's CPU.
 """
 
 from __future__ import annotations
@@ -12,33 +14,40 @@ import math
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboard import theme
 from dashboard.i18n import fmt_count, fmt_number, fmt_pct, t
 from etl import paths
 
 
-def _layout(fig: go.Figure, title: str, subtitle: str, height: int = 420, **kw) -> go.Figure:
-    fig.update_layout(
-        **theme.BASE_LAYOUT,
+def _merge(base: dict, extra: dict) -> dict:
+    """`base` updated by `extra`, nested dicts merged key by key (as plotly's update_layout does)."""
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _figure(traces: list[dict], title: str, subtitle: str, height: int = 420, **layout) -> go.Figure:
+    """The figure: theme, title with subtitle, height, then `layout` merged on top."""
+    base = dict(
+        theme.BASE_LAYOUT,
         title=dict(text=f"<b>{title}</b><br><span style='font-size:12px;color:#52606D'>{subtitle}</span>",
                    x=0.01, xanchor="left", y=1, yref="container", yanchor="top", pad=dict(t=14),
                    font=dict(size=18)),
         height=height,
     )
-    if kw:
-        fig.update_layout(**kw)
-    return fig
+    return go.Figure(data=traces, layout=_merge(base, layout))
+
+
+def _line(x0, x1, y0, y1, xref: str, yref: str, dash: str, color: str) -> dict:
+    return dict(type="line", x0=x0, x1=x1, y0=y0, y1=y1, xref=xref, yref=yref, line=dict(dash=dash, color=color))
 
 
 def empty_figure(message: str, title: str = "", subtitle: str = "", height: int = 300) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font=dict(size=16, color="#52606D"))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _layout(fig, title, subtitle, height)
+    return _figure([], title, subtitle, height, xaxis=dict(visible=False), yaxis=dict(visible=False), annotations=[
+        dict(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+             font=dict(size=16, color="#52606D"))])
 
 
 def year_label(y: int, lang: str) -> str:
@@ -63,29 +72,30 @@ def schedule_figure(df: pd.DataFrame, *, level: str, view: str, lang: str, title
     if view == "cumulative":
         plan, actual = plan.cumsum(), actual.cumsum()
         actual = actual.where(~pd.Series(future), other=float("nan"))
-    fig = go.Figure()
-    fig.add_bar(x=x, y=plan, name=t("plan", lang), marker_color=theme.PLAN,
-                text=[fmt_count(v, unit, lang) for v in plan], textposition="outside",
-                hovertemplate="%{x} " + t("plan", lang) + ": %{text}<extra></extra>")
-    fig.add_bar(x=x, y=actual, name=t("actual", lang), marker_color=theme.ACTUAL,
-                text=["" if math.isnan(v) else fmt_count(v, unit, lang) for v in actual], textposition="outside",
-                hovertemplate="%{x} " + t("actual", lang) + ": %{text}<extra></extra>")
+    traces = [
+        dict(type="bar", x=x, y=plan, name=t("plan", lang), marker=dict(color=theme.PLAN),
+             text=[fmt_count(v, unit, lang) for v in plan], textposition="outside",
+             hovertemplate="%{x} " + t("plan", lang) + ": %{text}<extra></extra>"),
+        dict(type="bar", x=x, y=actual, name=t("actual", lang), marker=dict(color=theme.ACTUAL),
+             text=["" if math.isnan(v) else fmt_count(v, unit, lang) for v in actual], textposition="outside",
+             hovertemplate="%{x} " + t("actual", lang) + ": %{text}<extra></extra>"),
+    ]
     if projected is not None and current_year is not None and current_year in set(df["year"]):
         i = int(df.index[df["year"] == current_year][0])
         base = float(actual.iloc[i - 1]) if view == "cumulative" and i > 0 else 0.0
         val = round(base + projected)
         ys = [None] * len(x)
         ys[i] = val
-        fig.add_bar(x=x, y=ys, name=t("projection", lang),
-                    marker=dict(color="rgba(0,0,0,0)", line=dict(color=theme.PROJECTION, width=2),
-                                pattern=dict(shape="/", fgcolor=theme.PROJECTION, size=8, solidity=0.3)),
-                    text=[fmt_count(val, unit, lang) if v is not None else "" for v in ys],
-                    textposition="outside",
-                    hovertemplate="%{x} " + t("projection", lang) + ": %{text}<extra></extra>")
+        traces.append(dict(
+            type="bar", x=x, y=ys, name=t("projection", lang),
+            marker=dict(color="rgba(0,0,0,0)", line=dict(color=theme.PROJECTION, width=2),
+                        pattern=dict(shape="/", fgcolor=theme.PROJECTION, size=8, solidity=0.3)),
+            text=[fmt_count(val, unit, lang) if v is not None else "" for v in ys], textposition="outside",
+            hovertemplate="%{x} " + t("projection", lang) + ": %{text}<extra></extra>"))
     ymax = max([v for v in list(plan) + list(actual) + [projected or 0] if not math.isnan(v)] or [1])
-    _layout(fig, title, subtitle, barmode="group", bargap=0.25)
-    fig.update_yaxes(range=[0, ymax * 1.18], gridcolor=theme.LIGHT_GREY, tickformat=",d", separatethousands=True)
-    return fig
+    return _figure(traces, title, subtitle, barmode="group", bargap=0.25,
+                   yaxis=dict(range=[0, ymax * 1.18], gridcolor=theme.LIGHT_GREY, tickformat=",d",
+                              separatethousands=True))
 
 
 # ---------------------------------------------------------------- county map
@@ -178,8 +188,8 @@ def choropleth_figure(df: pd.DataFrame, *, metric: str, lang: str, title: str, s
     metric_name = t(f"m_{metric}", lang)
     custom = list(zip(df["county_name"], df["prefecture_name"].fillna(""), value_text,
                       df["county_code"]))
-    fig = go.Figure()
-    fig.add_trace(go.Choropleth(
+    traces = [dict(
+        type="choropleth",
         geojson=counties_geojson, featureidkey="properties.code", locations=df["county_code"],
         z=cls.astype(float), zmin=-0.5, zmax=n - 0.5, colorscale=scale, customdata=custom,
         marker=dict(line=dict(color="#6B7280", width=0.5)),
@@ -189,18 +199,19 @@ def choropleth_figure(df: pd.DataFrame, *, metric: str, lang: str, title: str, s
         colorbar=dict(tickvals=list(range(n)), ticktext=labels, title=dict(text=""), len=0.8, thickness=18,
                       outlinecolor="#6B7280", outlinewidth=1),
         meta="counties", name=metric_name,
-    ))
+    )]
     if prefectures:
-        fig.add_trace(go.Choropleth(
-            geojson=prefectures_geojson, featureidkey="properties.code", locations=prefectures,
+        traces.append(dict(
+            type="choropleth", geojson=prefectures_geojson, featureidkey="properties.code", locations=prefectures,
             z=[0] * len(prefectures), colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
             showscale=False, hoverinfo="skip", marker=dict(line=dict(color=theme.INK, width=1.8)),
             meta="prefectures", name="prefectures",
         ))
-    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator", bgcolor="white")
-    _layout(fig, title, subtitle, height, margin=dict(l=10, r=10, t=80, b=10), clickmode="event",
-            dragmode=False)
-    return fig
+    return _figure(traces, title, subtitle, height, margin=dict(l=10, r=10, t=80, b=10), clickmode="event",
+                   dragmode=False, geo=_GEO | dict(bgcolor="white"))
+
+
+_GEO = dict(fitbounds="locations", visible=False, projection=dict(type="mercator"))
 
 
 def village_map_figure(df: pd.DataFrame, *, county_code: str, lang: str, title: str, subtitle: str,
@@ -209,24 +220,22 @@ def village_map_figure(df: pd.DataFrame, *, county_code: str, lang: str, title: 
     d = df.dropna(subset=["lon", "lat"])
     if d.empty:
         return empty_figure(t("empty", lang), title, subtitle, height)
-    fig = go.Figure()
-    fig.add_trace(go.Choropleth(
-        geojson=counties_geojson, featureidkey="properties.code", locations=[county_code], z=[0],
+    traces = [dict(
+        type="choropleth", geojson=counties_geojson, featureidkey="properties.code", locations=[county_code], z=[0],
         colorscale=[[0, "#F7F7F7"], [1, "#F7F7F7"]], showscale=False, hoverinfo="skip",
-        marker=dict(line=dict(color=theme.INK, width=1.5)), meta="counties", name="county"))
+        marker=dict(line=dict(color=theme.INK, width=1.5)), meta="counties", name="county")]
     for status in ("behind", "on_plan", "exited"):
         s = d[d["status"] == status]
         if s.empty:
             continue
-        fig.add_trace(go.Scattergeo(
-            lon=s["lon"], lat=s["lat"], mode="markers", name=t(f"st_{status}", lang),
+        traces.append(dict(
+            type="scattergeo", lon=s["lon"], lat=s["lat"], mode="markers", name=t(f"st_{status}", lang),
             marker=dict(size=9, color=theme.STATUS[status], line=dict(color="white", width=0.8),
                         symbol={"behind": "square", "on_plan": "circle", "exited": "diamond"}[status]),
             customdata=list(zip(s["village_name"], s["village_code"], s["incidence"].map(lambda x: fmt_pct(x, lang)))),
             hovertemplate="<b>%{customdata[0]}</b><br>" + t("col_incidence", lang) + ": %{customdata[2]}<extra></extra>",
         ))
-    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
-    return _layout(fig, title, subtitle, height, margin=dict(l=10, r=10, t=80, b=10))
+    return _figure(traces, title, subtitle, height, margin=dict(l=10, r=10, t=80, b=10), geo=_GEO)
 
 
 # ---------------------------------------------------------------- ranking, pathways
@@ -244,17 +253,18 @@ def ranking_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str, ex
     text = [f"{fmt_pct(c, lang)} ({fmt_count(a, level, lang)} / {fmt_count(p, level, lang)})"
             for c, a, p in zip(d["completion"], d["actual"], d["plan"])]
     behind = [f"{t('behind', lang)}: {0 if pd.isna(b) else int(b)}" for b in d["villages_behind"]]
-    fig = go.Figure(go.Bar(y=d["name"], x=d["completion"], orientation="h", marker_color=colors, text=text,
-                           textposition="outside", cliponaxis=False, customdata=d["code"], hovertext=behind,
-                           hovertemplate="%{y}: %{text}<br>%{hovertext}<extra></extra>"))
-    fig.add_vline(x=exp, line_dash="dash", line_color=theme.INK,
-                  annotation_text=f"{t('kpi_expected', lang)} {fmt_pct(exp, lang)}", annotation_position="top")
+    bars = dict(type="bar", y=d["name"], x=d["completion"], orientation="h", marker=dict(color=colors), text=text,
+                textposition="outside", cliponaxis=False, customdata=d["code"], hovertext=behind,
+                hovertemplate="%{y}: %{text}<br>%{hovertext}<extra></extra>")
     h = max(320, 34 * len(d) + 120)
-    _layout(fig, title, subtitle, h, margin=dict(l=20, r=30, t=90, b=40), showlegend=False)
-    fig.update_yaxes(automargin=True)
-    fig.update_xaxes(tickformat=".0%", range=[0, max(1.3, float(d["completion"].max() or 0) * 1.7)],
-                     gridcolor=theme.LIGHT_GREY)
-    return fig
+    return _figure(
+        [bars], title, subtitle, h, margin=dict(l=20, r=30, t=90, b=40), showlegend=False,
+        yaxis=dict(automargin=True),
+        xaxis=dict(tickformat=".0%", range=[0, max(1.3, float(d["completion"].max() or 0) * 1.7)],
+                   gridcolor=theme.LIGHT_GREY),
+        shapes=[_line(exp, exp, 0, 1, "x", "y domain", "dash", theme.INK)],
+        annotations=[dict(text=f"{t('kpi_expected', lang)} {fmt_pct(exp, lang)}", x=exp, xref="x", xanchor="center",
+                          y=1, yref="y domain", yanchor="bottom", showarrow=False)])
 
 
 def pathways_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -> go.Figure:
@@ -265,16 +275,18 @@ def pathways_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -
     names = [t(f"pw_{p}", lang) + (f"（{t('households', lang)}）" if u == "households" and lang == "zh"
                                    else f" ({t('households', lang)})" if u == "households" else "")
              for p, u in zip(d["pathway"], d["unit"])]
-    fig = go.Figure()
-    fig.add_bar(y=names, x=d["plan"], orientation="h", name=t("plan", lang), marker_color=theme.PLAN,
-                text=[fmt_count(v, u, lang) for v, u in zip(d["plan"], d["unit"])], textposition="outside")
-    fig.add_bar(y=names, x=d["actual"], orientation="h", name=t("actual", lang), marker_color=theme.ACTUAL,
-                text=[f"{fmt_count(v, u, lang)} · {fmt_pct(v / p if p and not pd.isna(p) else None, lang)}"
-                      for v, p, u in zip(d["actual"], d["plan"], d["unit"])], textposition="outside")
-    _layout(fig, title, subtitle, 460, barmode="group", margin=dict(l=150, r=60, t=90, b=40))
-    fig.update_xaxes(range=[0, float(d[["plan", "actual"]].max().max() or 1) * 1.35], gridcolor=theme.LIGHT_GREY)
-    fig.update_traces(cliponaxis=False)
-    return fig
+    traces = [
+        dict(type="bar", y=names, x=d["plan"], orientation="h", name=t("plan", lang), marker=dict(color=theme.PLAN),
+             text=[fmt_count(v, u, lang) for v, u in zip(d["plan"], d["unit"])], textposition="outside",
+             cliponaxis=False),
+        dict(type="bar", y=names, x=d["actual"], orientation="h", name=t("actual", lang),
+             marker=dict(color=theme.ACTUAL), cliponaxis=False, textposition="outside",
+             text=[f"{fmt_count(v, u, lang)} · {fmt_pct(v / p if p and not pd.isna(p) else None, lang)}"
+                   for v, p, u in zip(d["actual"], d["plan"], d["unit"])]),
+    ]
+    return _figure(traces, title, subtitle, 460, barmode="group", margin=dict(l=150, r=60, t=90, b=40),
+                   xaxis=dict(range=[0, float(d[["plan", "actual"]].max().max() or 1) * 1.35],
+                              gridcolor=theme.LIGHT_GREY))
 
 
 # ---------------------------------------------------------------- county / village details
@@ -282,33 +294,45 @@ def breakdown_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) 
     if df.empty:
         return empty_figure(t("empty", lang), title, subtitle)
     dims = ["status", "attribute", "cause"]
-    fig = make_subplots(rows=1, cols=3, subplot_titles=[t(f"dim_{d}", lang) for d in dims], horizontal_spacing=0.12)
-    for i, dim in enumerate(dims, start=1):
+    spacing = 0.12
+    width = (1 - spacing * (len(dims) - 1)) / len(dims)
+    traces, axes, titles = [], {}, []
+    for i, dim in enumerate(dims):
         s = df[df["dimension"] == dim].sort_values("households")
-        fig.add_bar(y=s["category"], x=s["households"], orientation="h", marker_color=theme.BLUE, row=1, col=i,
-                    text=[fmt_count(v, "households", lang) for v in s["households"]], textposition="auto",
-                    showlegend=False, hovertemplate="%{y}: %{text}<extra></extra>")
-    return _layout(fig, title, subtitle, 380, margin=dict(l=110, r=20, t=100, b=30))
+        n = "" if i == 0 else str(i + 1)
+        left = i * (width + spacing)
+        traces.append(dict(type="bar", y=s["category"], x=s["households"], orientation="h", xaxis=f"x{n}",
+                           yaxis=f"y{n}", marker=dict(color=theme.BLUE), textposition="auto", showlegend=False,
+                           text=[fmt_count(v, "households", lang) for v in s["households"]],
+                           hovertemplate="%{y}: %{text}<extra></extra>"))
+        axes[f"xaxis{n}"] = dict(anchor=f"y{n}", domain=[left, 1.0 if i == len(dims) - 1 else left + width])
+        axes[f"yaxis{n}"] = dict(anchor=f"x{n}", domain=[0.0, 1.0])
+        titles.append(dict(text=t(f"dim_{dim}", lang), x=left + width / 2, xref="paper", xanchor="center", y=1.0,
+                           yref="paper", yanchor="bottom", showarrow=False, font=dict(size=16)))
+    return _figure(traces, title, subtitle, 380, margin=dict(l=110, r=20, t=100, b=30), annotations=titles, **axes)
 
 
 def history_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -> go.Figure:
     """df: quarter_label, remaining_people, returned_households, new_households (optional), incidence."""
     if df.empty:
         return empty_figure(t("empty", lang), title, subtitle)
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_bar(x=df["quarter_label"], y=df["remaining_people"], name=t("h_remaining", lang),
-                marker_color=theme.PLAN)
+    x = df["quarter_label"]
+    traces = [dict(type="bar", x=x, y=df["remaining_people"], name=t("h_remaining", lang),
+                   marker=dict(color=theme.PLAN))]
     if "returned_households" in df:
-        fig.add_scatter(x=df["quarter_label"], y=df["returned_households"], name=t("h_returned", lang),
-                        mode="lines+markers", line=dict(color=theme.VERMILION))
+        traces.append(dict(type="scatter", x=x, y=df["returned_households"], name=t("h_returned", lang),
+                           mode="lines+markers", line=dict(color=theme.VERMILION)))
     if "new_households" in df:
-        fig.add_scatter(x=df["quarter_label"], y=df["new_households"], name=t("h_new", lang),
-                        mode="lines+markers", line=dict(color=theme.PURPLE, dash="dot"))
-    fig.add_scatter(x=df["quarter_label"], y=df["incidence"], name=t("h_incidence", lang), mode="lines+markers",
-                    line=dict(color=theme.INK, width=3), secondary_y=True)
-    fig.add_hline(y=paths.INCIDENCE_EXIT, line_dash="dash", line_color=theme.GREEN, secondary_y=True,
-                  annotation_text="3%", annotation_position="right")
-    _layout(fig, title, subtitle, 400)
-    fig.update_yaxes(gridcolor=theme.LIGHT_GREY, secondary_y=False)
-    fig.update_yaxes(tickformat=".0%", secondary_y=True, rangemode="tozero", showgrid=False)
-    return fig
+        traces.append(dict(type="scatter", x=x, y=df["new_households"], name=t("h_new", lang),
+                           mode="lines+markers", line=dict(color=theme.PURPLE, dash="dot")))
+    # incidence on a second y axis (right), with the 3 % exit line on that axis
+    traces.append(dict(type="scatter", x=x, y=df["incidence"], name=t("h_incidence", lang), mode="lines+markers",
+                       line=dict(color=theme.INK, width=3), xaxis="x", yaxis="y2"))
+    return _figure(
+        traces, title, subtitle, 400,
+        xaxis=dict(anchor="y", domain=[0.0, 0.94]),
+        yaxis=dict(anchor="x", domain=[0.0, 1.0], gridcolor=theme.LIGHT_GREY),
+        yaxis2=dict(anchor="x", overlaying="y", side="right", tickformat=".0%", rangemode="tozero", showgrid=False),
+        shapes=[_line(0, 1, paths.INCIDENCE_EXIT, paths.INCIDENCE_EXIT, "x domain", "y2", "dash", theme.GREEN)],
+        annotations=[dict(text="3%", x=1, xref="x domain", xanchor="left", y=paths.INCIDENCE_EXIT, yref="y2",
+                          yanchor="middle", showarrow=False)])

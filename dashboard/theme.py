@@ -1,5 +1,7 @@
 """Colours (colour-blind safe: Okabe–Ito / ColorBrewer), RAG colours, fonts and figure defaults."""
 
+import plotly.io as pio
+
 FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 
 # Okabe–Ito
@@ -31,6 +33,24 @@ SEQ_ORANGE = ["#FEEDDE", "#FDBE85", "#FD8D3C", "#E6550D", "#A63603"]
 COMPLETION = ["#B35806", "#F1A340", "#FEE0B6", "#D8DAEB", "#998EC3", "#542788"]
 YEARS = {2017: "#D8DAEB", 2018: "#9E9AC8", 2019: "#6A51A3", 2020: "#3F007D"}
 STATUS = {"exited": GREEN, "behind": VERMILION, "on_plan": SKY}
+
+TRACE_TYPES = ("bar", "scatter", "choropleth", "scattergeo")  # all the app draws (see figures.py)
+
+
+def _template() -> dict:
+    """plotly's default look, cut to what these trace types and 2-D/geo axes use: the whole template was
+    6.5 KB of every 8.4 KB figure sent to the browser."""
+    full = pio.templates["plotly"].to_plotly_json()
+    keep = ("annotationdefaults", "autotypenumbers", "colorway", "font", "geo", "hoverlabel", "hovermode",
+            "paper_bgcolor", "plot_bgcolor", "shapedefaults", "title", "xaxis", "yaxis")
+    return {"layout": {k: v for k, v in full["layout"].items() if k in keep},
+            "data": {k: full["data"][k] for k in TRACE_TYPES}}
+
+
+# The process-wide default (every figure of the app is built here): plotly applies the default template
+# without validating it again, ~2 ms less per figure than naming it in each layout.
+pio.templates["gansu"] = _template()
+pio.templates.default = "gansu"
 
 BASE_LAYOUT = dict(
     font=dict(family=FONT, size=15, color=INK),
