@@ -25,12 +25,14 @@ def subtitle(f: Filters, meta: dict) -> str:
     return " · ".join(parts)
 
 
+@Q.cached
 def seasonal(f: Filters) -> tuple[float, str, int | None, int]:
     q = measures.quarter_of(f.as_of_date)
     share, basis, basis_year = measures.expected_share(Q.quarter_profile(), f.year, q)
     return share, basis, basis_year, q
 
 
+@Q.cached
 def kpis(f: Filters, scope) -> dict:
     """Per level: this year's plan/actual, cumulative actual and the 3-year total (from data)."""
     tot = Q.totals(f, scope)
@@ -124,6 +126,17 @@ def chart_data(name: str, f: Filters, scope, ctx: dict | None = None) -> pd.Data
     if name == "refs":
         return Q.reference_sources()
     raise KeyError(name)
+
+
+# Presentation fields a chart shows (title and drawing); it ignores the others.
+_SHOWS = {"schedule": {"view"}, "map": {"metric"}}
+
+
+def figure_filters(name: str, f: Filters) -> Filters:
+    """`f` with the presentation fields chart `name` does not show set to their defaults: the key under
+    which its figure is cached (a metric change redraws the map, not the schedule)."""
+    default = Filters()
+    return f.replace(**{k: getattr(default, k) for k in ("metric", "view") if k not in _SHOWS.get(name, ())})
 
 
 def figure(name: str, f: Filters, scope, ctx: dict | None = None, **geo):

@@ -164,11 +164,14 @@ GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
 
 
 def graph_card(chart: str, graph_id: str, lang: str, extra=None, height: int = 420, config: dict | None = None,
-               cls: str = ""):
+               cls: str = "", figure: dict | None = None):
+    """A chart with its tools. `figure` comes with the page; a map's figure is attached in the browser."""
     cfg = dict(GRAPH_CONFIG, **(config or {}))
+    graph = dcc.Graph(id=graph_id, config=cfg, style={"height": f"{height}px"},
+                      **({"figure": figure} if figure is not None else {}))
     return html.Section(className=f"card {cls}", children=[
         html.Div(className="card-tools", children=[extra, download_buttons(chart, lang)]),
-        dcc.Loading(dcc.Graph(id=graph_id, config=cfg, style={"height": f"{height}px"}), type="dot", delay_show=400),
+        dcc.Loading(graph, type="dot", delay_show=400),
     ])
 
 

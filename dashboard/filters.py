@@ -115,6 +115,10 @@ class Filters:
         qs = urlencode(f.to_query())
         return f"?{qs}" if qs else ""
 
+    def data_only(self) -> Filters:
+        """The same selection without what only changes how it is shown (language, map metric, view)."""
+        return self.replace(lang="zh", metric="completion", view="annual")
+
     def replace(self, **kw) -> Filters:
         kw.setdefault("notices", ())
         return dataclasses.replace(self, **kw)

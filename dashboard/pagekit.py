@@ -77,19 +77,19 @@ def geo_config() -> dict:
     return {"topojsonURL": dash.get_asset_url("topojson/"), "scrollZoom": False}
 
 
-@Q.cached
+@Q.cached(presentation=True)
 def cached_figure(name: str, f: Filters, scope: frozenset, ctx_items: tuple) -> dict:
-    """Figure JSON per (chart, filters, scope, context, warehouse version): building plotly figures is most
-    of a callback's CPU, and a meeting room or a prefecture team asks for the same views again and again."""
+    """Figure JSON per (chart, filters it shows, scope, context, warehouse version): building plotly
+    figures is most of a page's CPU, and a meeting room or a prefecture team asks for the same views
+    again and again."""
     fig = charts.figure(name, f, scope, dict(ctx_items))
     return fig if isinstance(fig, dict) else fig.to_plotly_json()
 
 
-def figure_or_message(name: str, data: dict, ctx_: dict | None = None, height: int = 420):
-    """Chart callback body: figure JSON for the chart, or an empty/error figure with what to do."""
-    f = Q.resolve(Filters.parse(data or {}))
+def figure_or_message(name: str, f: Filters, ctx_: dict | None = None, height: int = 420) -> dict:
+    """A chart's figure JSON for the page layout (effective filters), or an empty figure saying what to do."""
     try:
-        return cached_figure(name, f, Q.viewer_scope(), tuple(sorted((ctx_ or {}).items())))
+        return cached_figure(name, charts.figure_filters(name, f), Q.viewer_scope(), tuple(sorted((ctx_ or {}).items())))
     except db.WarehouseMissing:
         return figures.empty_figure(t("missing_db", f.lang, path=db.db_path()), height=height).to_plotly_json()
     except Exception as e:  # noqa: BLE001

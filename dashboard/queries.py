@@ -24,9 +24,17 @@ _cache: OrderedDict = OrderedDict()
 _cache_lock = Lock()
 
 
-def cached(fn):
+def cached(fn=None, *, presentation: bool = False):
+    """Cache per (function, arguments, warehouse version). Filters arguments lose their presentation
+    fields (language, map metric, chart view) first, so a query runs once for all of them; figures,
+    which do show those, pass presentation=True."""
+    if fn is None:
+        return functools.partial(cached, presentation=presentation)
+
     @functools.wraps(fn)
     def wrapper(*args, **kw):
+        if not presentation:
+            args = tuple(a.data_only() if isinstance(a, Filters) else a for a in args)
         key = (fn.__name__, db.version(), args, tuple(sorted(kw.items())))
         with _cache_lock:
             if key in _cache:

@@ -153,3 +153,30 @@ def test_schedule_figure_projection_is_hatched():
                                   current_year=2019)
     assert list(cum.data[0].y) == [710, 1420, 1890]
     assert pd.isna(cum.data[1].y[2])  # 2020 not reached at the as-of date: no actual bar
+
+
+def test_history_exit_line_and_its_label_sit_on_the_incidence_axis():
+    df = pd.DataFrame({"quarter_label": ["2019Q1", "2019Q2"], "remaining_people": [900, 500],
+                       "returned_households": [0, 1], "incidence": [0.05, 0.02]})
+    fig = figures.history_figure(df, lang="zh", title="T", subtitle="S")
+    incidence = [tr for tr in fig.data if tr.name == "贫困发生率"][0]
+    assert incidence.yaxis == "y2" and fig.layout.yaxis2.overlaying == "y"
+    (line,), (label,) = fig.layout.shapes, fig.layout.annotations
+    assert line.yref == label.yref == "y2" and line.y0 == label.y == 0.03
+
+
+def test_figures_carry_only_the_template_parts_they_use():
+    fig = figures.empty_figure("x").to_plotly_json()
+    assert set(fig["layout"]["template"]["data"]) == {"bar", "scatter", "choropleth", "scattergeo"}
+    assert "polar" not in fig["layout"]["template"]["layout"]
+    assert fig["layout"]["template"]["layout"]["colorway"][0] == "#636efa"  # plotly's default look kept
+
+
+def test_figure_cache_key_keeps_only_what_the_chart_shows():
+    from dashboard.charts import figure_filters
+
+    a, b = Filters(metric="gap", view="cumulative"), Filters(metric="returned", view="cumulative")
+    assert figure_filters("schedule", a) == figure_filters("schedule", b)  # the schedule does not show the metric
+    assert figure_filters("map", a) != figure_filters("map", b)
+    assert figure_filters("map", a) == figure_filters("map", a.replace(view="annual"))
+    assert figure_filters("ranking", a.replace(lang="en")) != figure_filters("ranking", a)  # titles are in the language

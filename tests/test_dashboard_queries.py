@@ -97,3 +97,19 @@ def test_reopens_when_file_is_swapped(wh, tmp_path):
     assert db.version() == v1
     os.replace(copy, live)
     assert db.version() == "swapped-test"
+
+
+def test_queries_run_once_for_all_languages_metrics_and_views(wh, monkeypatch):
+    calls = []
+    real = Q._df
+    monkeypatch.setattr(Q, "_df", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
+    scope = Q.viewer_scope()
+    first = Q.schedule(Filters(quarter="2019Q2"), scope, "people")
+    n = len(calls)
+    assert n >= 1
+    for kw in ({"lang": "en"}, {"metric": "gap"}, {"view": "cumulative"}):
+        again = Q.schedule(Filters(quarter="2019Q2", **kw), scope, "people")
+        assert again.equals(first)
+    assert len(calls) == n
+    Q.schedule(Filters(quarter="2019Q1"), scope, "people")  # another quarter is another query
+    assert len(calls) > n

@@ -74,14 +74,19 @@ def layout(code=None, **query):
         {"field": "remaining_people", "headerName": t("col_people_left", lang), "filter": "agNumberColumnFilter"},
     ]
     sub = charts.subtitle(fe, meta)
+
+    def chart(name, height=420):
+        return figure_or_message(name, fe, {"county": code}, height)
+
     children += [
         html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], fc, q, share) for lv in ("people", "villages", "counties")]),
         C.rule_text(fc, share, basis, basis_year, fe.as_of_date),
         html.Div(className="grid-2", children=[
-            C.graph_card("schedule", f"{P}-schedule", lang, height=420, extra=dcc.RadioItems(
-                id=f"{P}-view", value=f.view, inline=True, className="radio",
-                options=[{"label": t(v, lang), "value": v} for v in ("annual", "cumulative")])),
-            C.graph_card("pathways", f"{P}-pathways", lang, height=420),
+            C.graph_card("schedule", f"{P}-schedule", lang, height=420, figure=chart("schedule"),
+                         extra=dcc.RadioItems(
+                             id=f"{P}-view", value=f.view, inline=True, className="radio",
+                             options=[{"label": t(v, lang), "value": v} for v in ("annual", "cumulative")])),
+            C.graph_card("pathways", f"{P}-pathways", lang, height=420, figure=chart("pathways")),
         ]),
         html.Div(className="grid-2", children=[
             C.table_card("villages", charts.title("villages", fe, scope, {"county": code}), sub, lang,
@@ -89,10 +94,10 @@ def layout(code=None, **query):
             C.graph_card("village_map", f"{P}-vmap", lang, height=540, config=geo_config()),
         ]),
         html.Div(className="grid-2", children=[
-            C.graph_card("breakdown", f"{P}-breakdown", lang, height=380),
-            C.graph_card("history", f"{P}-history", lang, height=400),
+            C.graph_card("breakdown", f"{P}-breakdown", lang, height=380, figure=chart("breakdown")),
+            C.graph_card("history", f"{P}-history", lang, height=400, figure=chart("history")),
         ]),
-        dcc.Store(id=f"{P}-vmap-raw"),
+        dcc.Store(id=f"{P}-vmap-raw", data=chart("village_map", height=540)),
         *page_state(f, P, {"county": code}),
     ]
     return html.Main(className="page", children=children)
@@ -110,20 +115,6 @@ def _yr(y, lang):
 
 
 url_sync(P, {"pathway": f"{P}-pathway", "quarter": f"{P}-as-of", "level": f"{P}-level", "view": f"{P}-view"})
-
-for _name, _id in (("schedule", "schedule"), ("pathways", "pathways"), ("breakdown", "breakdown"), ("history", "history")):
-    def _make(name=_name, id_=_id):
-        @callback(Output(f"{P}-{id_}", "figure"), Input(f"{P}-filters", "data"), State(f"{P}-ctx", "data"))
-        def _chart(data, ctx_):
-            return figure_or_message(name, data, ctx_)
-        return _chart
-    _make()
-
-
-@callback(Output(f"{P}-vmap-raw", "data"), Input(f"{P}-filters", "data"), State(f"{P}-ctx", "data"))
-def _vmap(data, ctx_):
-    return figure_or_message("village_map", data, ctx_, height=540)
-
 
 attach_geometry(f"{P}-vmap-raw", f"{P}-vmap", only_listed=True)
 

@@ -42,10 +42,12 @@ def layout(**query):
         html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], fe, q, share) for lv in ("people", "villages", "counties")]),
         C.rule_text(fe, share, basis, basis_year, fe.as_of_date),
         html.Div(className="grid-2", children=[
-            C.graph_card("schedule", f"{P}-schedule", lang, height=440, extra=dcc.RadioItems(
-                id=f"{P}-view", value=f.view, inline=True, className="radio",
-                options=[{"label": t(v, lang), "value": v} for v in ("annual", "cumulative")])),
-            C.graph_card("ranking", f"{P}-ranking", lang, height=440, cls="scroll"),
+            C.graph_card("schedule", f"{P}-schedule", lang, height=440, figure=figure_or_message("schedule", fe),
+                         extra=dcc.RadioItems(
+                             id=f"{P}-view", value=f.view, inline=True, className="radio",
+                             options=[{"label": t(v, lang), "value": v} for v in ("annual", "cumulative")])),
+            C.graph_card("ranking", f"{P}-ranking", lang, height=440, cls="scroll",
+                         figure=figure_or_message("ranking", fe)),
         ]),
         C.graph_card("map", f"{P}-map", lang, height=640, config=geo_config(), extra=html.Div(className="ctl-inline", children=[
             html.Label(t("f_metric", lang), htmlFor=f"{P}-metric"),
@@ -53,8 +55,9 @@ def layout(**query):
                          options=[{"label": t(f"m_{m}", lang), "value": m} for m in METRICS]),
             html.Span(t("map_click_hint", lang), className="hint"),
         ])),
-        C.graph_card("pathways", f"{P}-pathways", lang, height=460),
-        dcc.Store(id=f"{P}-map-raw"),
+        C.graph_card("pathways", f"{P}-pathways", lang, height=460, figure=figure_or_message("pathways", fe)),
+        # the map without geometry: the browser attaches the boundaries sent once per visit
+        dcc.Store(id=f"{P}-map-raw", data=figure_or_message("map", fe, height=640)),
     ]
     children += page_state(f, P)
     return html.Main(className="page", children=children)
@@ -62,27 +65,6 @@ def layout(**query):
 
 url_sync(P, {"prefecture": f"{P}-prefecture", "ctype": f"{P}-ctype", "deep": f"{P}-deep", "pathway": f"{P}-pathway",
              "quarter": f"{P}-as-of", "level": f"{P}-level", "metric": f"{P}-metric", "view": f"{P}-view"})
-
-
-@callback(Output(f"{P}-schedule", "figure"), Input(f"{P}-filters", "data"))
-def _schedule(data):
-    return figure_or_message("schedule", data)
-
-
-@callback(Output(f"{P}-ranking", "figure"), Input(f"{P}-filters", "data"))
-def _ranking(data):
-    return figure_or_message("ranking", data)
-
-
-@callback(Output(f"{P}-pathways", "figure"), Input(f"{P}-filters", "data"))
-def _pathways(data):
-    return figure_or_message("pathways", data)
-
-
-@callback(Output(f"{P}-map-raw", "data"), Input(f"{P}-filters", "data"))
-def _map(data):
-    # geometry is not in this figure: the browser attaches it from the geo store (sent once per visit)
-    return figure_or_message("map", data, height=640)
 
 
 attach_geometry(f"{P}-map-raw", f"{P}-map")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, callback, dcc, html
+from dash import dcc, html
 
 from dashboard import charts
 from dashboard import components as C
@@ -67,7 +67,7 @@ def layout(code=None, **query):
                 else f"{info['village_name']} ({info['county_name']})", className="page-title", id="village-name"),
         html.Div(className="facts", children=facts),
         C.filter_bar(fe, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("as_of",)),
-        C.graph_card("v_history", f"{P}-history", lang, height=400),
+        C.graph_card("v_history", f"{P}-history", lang, height=400, figure=figure_or_message("v_history", fe, ctx)),
         C.table_card("households", charts.title("households", fe, scope, ctx), charts.subtitle(fe, meta), lang,
                      grid(f"{P}-households", hh, cols, row_id="household_id", height=480)),
         html.Div(t("masked_note", lang), className="note"),
@@ -77,8 +77,3 @@ def layout(code=None, **query):
 
 
 url_sync(P, {"quarter": f"{P}-as-of"})
-
-
-@callback(Output(f"{P}-history", "figure"), Input(f"{P}-filters", "data"), State(f"{P}-ctx", "data"))
-def _history(data, ctx_):
-    return figure_or_message("v_history", data, ctx_)
