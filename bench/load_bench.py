@@ -3,7 +3,7 @@
     .venv/bin/python bench/load_bench.py [--users 20] [--seconds 30] [--max-requests 4000]
 
 Each simulated user (a thread with its own HTTP session) repeats page visits the way the browser makes them
-(page render, then every chart callback of the page with the stores from the render): overview with a random
+(one page render carrying the page's figures; the map geometry is already in the browser): overview with a random
 prefecture / map metric / as-of quarter, a random county page, a random village page. No think time (a
 worst case). Bounded: stops at --seconds (hard cap 60 s) or --max-requests, whichever first. Worker RSS
 sampled from /proc every 0.5 s. Budget: no errors, p95 < 500 ms, each worker < 500 MB.

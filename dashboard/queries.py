@@ -157,48 +157,54 @@ def quarter_profile() -> pd.DataFrame:
 
 # ---------------------------------------------------------------- schedule / KPIs
 @cached
-def schedule(f: Filters, scope: frozenset, level: str | None = None) -> pd.DataFrame:
-    """Plan and actual exits per year for a level: year 2017 = 'before 2018', then 2018..2020.
+def schedules(f: Filters, scope: frozenset) -> pd.DataFrame:
+    """Plan and actual exits per level and year, in one query: year 2017 = 'before 2018', then 2018..2020.
 
     people:   mart_county_year (pathway of the filter) at the as-of snapshot; nothing before 2018
               (the 1.89 million are the people not yet exited at end-2017).
     villages: 2018–2020 from mart_county_year (pathway 'all'); before 2018 from dim_village.
     counties: dim_county planned/actual exit year (poverty counties); an exit counts from 31 Dec of its year.
     """
-    level = level or f.level
-    p = _p(f, scope)
-    if level == "people":
-        sql = f"""WITH {_SEL}
-            SELECT y.year, coalesce(sum(m.plan_people), 0)::BIGINT AS plan,
-                   coalesce(sum(m.actual_people), 0)::BIGINT AS actual
+    return _df(
+        f"""WITH {_SEL},
+        people AS (
+            SELECT 'people' AS level, y.year, coalesce(sum(m.plan_people), 0) AS plan,
+                   coalesce(sum(m.actual_people), 0) AS actual
             FROM (SELECT unnest([2018, 2019, 2020]) AS year) y
             LEFT JOIN mart_county_year m ON m.year = y.year AND m.as_of = $as_of AND m.pathway = $pathway
                  AND m.county_code IN (SELECT county_code FROM sel)
-            GROUP BY y.year ORDER BY y.year"""
-    elif level == "villages":
-        sql = f"""WITH {_SEL},
-            before AS (
-                SELECT 2017 AS year, count(*) FILTER (WHERE v.planned_exit_year <= 2017) AS plan,
-                       count(*) FILTER (WHERE v.actual_exit_year <= 2017) AS actual
-                FROM dim_village v WHERE v.county_code IN (SELECT county_code FROM sel)),
-            during AS (
-                SELECT y.year, coalesce(sum(m.plan_villages), 0) AS plan, coalesce(sum(m.actual_villages), 0) AS actual
-                FROM (SELECT unnest([2018, 2019, 2020]) AS year) y
-                LEFT JOIN mart_county_year m ON m.year = y.year AND m.as_of = $as_of AND m.pathway = 'all'
-                     AND m.county_code IN (SELECT county_code FROM sel)
-                GROUP BY y.year)
-            SELECT year, plan::BIGINT AS plan, actual::BIGINT AS actual
-            FROM (SELECT * FROM before UNION ALL SELECT * FROM during) ORDER BY year"""
-    else:
-        sql = f"""WITH {_SEL}
-            SELECT y.year,
-                   count(*) FILTER (WHERE greatest(s.planned_exit_year, 2017) = y.year)::BIGINT AS plan,
+            GROUP BY y.year),
+        villages_before AS (
+            SELECT 'villages' AS level, 2017 AS year, count(*) FILTER (WHERE v.planned_exit_year <= 2017) AS plan,
+                   count(*) FILTER (WHERE v.actual_exit_year <= 2017) AS actual
+            FROM dim_village v WHERE v.county_code IN (SELECT county_code FROM sel)),
+        villages_during AS (
+            SELECT 'villages' AS level, y.year, coalesce(sum(m.plan_villages), 0) AS plan,
+                   coalesce(sum(m.actual_villages), 0) AS actual
+            FROM (SELECT unnest([2018, 2019, 2020]) AS year) y
+            LEFT JOIN mart_county_year m ON m.year = y.year AND m.as_of = $as_of AND m.pathway = 'all'
+                 AND m.county_code IN (SELECT county_code FROM sel)
+            GROUP BY y.year),
+        counties AS (
+            SELECT 'counties' AS level, y.year,
+                   count(*) FILTER (WHERE greatest(s.planned_exit_year, 2017) = y.year) AS plan,
                    count(*) FILTER (WHERE greatest(s.actual_exit_year, 2017) = y.year
-                                    AND make_date(s.actual_exit_year, 12, 31) <= $as_of::DATE)::BIGINT AS actual
+                                    AND make_date(s.actual_exit_year, 12, 31) <= $as_of::DATE) AS actual
             FROM (SELECT unnest([2017, 2018, 2019, 2020]) AS year) y
             LEFT JOIN sel s ON s.is_poverty_county
-            GROUP BY y.year ORDER BY y.year"""
-    return _df(sql, p)
+            GROUP BY y.year)
+        SELECT level, year, plan::BIGINT AS plan, actual::BIGINT AS actual
+        FROM (SELECT * FROM people UNION ALL SELECT * FROM villages_before UNION ALL SELECT * FROM villages_during
+              UNION ALL SELECT * FROM counties)
+        ORDER BY level, year""",
+        _p(f, scope),
+    )
+
+
+def schedule(f: Filters, scope: frozenset, level: str | None = None) -> pd.DataFrame:
+    """One level's rows of `schedules` (the filter's level unless given): year, plan, actual."""
+    s = schedules(f, scope)
+    return s[s["level"] == (level or f.level)].drop(columns="level").reset_index(drop=True)
 
 
 @cached
