@@ -7,10 +7,10 @@ DEMO ?= data/demo
 APT_PACKAGES := chromium chromium-driver fonts-noto-cjk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test setup setup-test system warehouse geo demo lint bench clean
+.PHONY: help run test setup setup-test system warehouse geo demo lint bench plotly-bundle clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 run: setup warehouse  ## install what is needed, build the demo warehouse on first run, serve http://127.0.0.1:8050
 	$(PY) app.py --db $(DB)
@@ -52,6 +52,9 @@ lint:  ## ruff
 bench: setup-test  ## benchmarks (print figures; see bench/)
 	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) bench/run_all.py
+
+plotly-bundle:  ## rebuild dashboard/assets/plotly-gansu.min.js, the committed plotly.js the browser uses (node + npm)
+	cd dashboard/plotlyjs && npm ci --ignore-scripts --no-audit --no-fund && node build.mjs
 
 clean:  ## remove the venv, the demo files and the warehouse
 	rm -rf $(VENV) $(DEMO) $(DB)

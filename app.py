@@ -48,7 +48,7 @@ def create_app() -> dash.Dash:
         pages_folder=str(HERE / "dashboard" / "pages"),
         assets_folder=str(HERE / "dashboard" / "assets"),
         serve_locally=True,
-        compress=True,  # gzip: plotly.js alone is 4.7 MB uncompressed
+        compress=True,  # gzip: plotly.js (assets/plotly-gansu.min.js, see dashboard/plotlyjs/) is 1.4 MB uncompressed
         suppress_callback_exceptions=True,
         title="甘肃省脱贫攻坚进度监测",
         update_title=None,
