@@ -55,6 +55,11 @@ def create_app() -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = shell
+    # Dash fills its script registry and callback map on the first request, but sets its "done" flag
+    # before filling them: with threaded workers, requests racing the first one get 500s
+    # ("not a registered library", plotly/dash#3971). Fill them now, before any request.
+    with app.server.app_context():
+        app._setup_server()
     return app
 
 

@@ -80,14 +80,18 @@ def budgets(r: dict) -> list[list]:
                      "yes" if once else "no", verdict(once)])
         rows.append(["Page", "changing the map metric resends no geometry",
                      "resent" if p["recolour_geometry"] else "not resent", verdict(not p["recolour_geometry"])])
-    lo = r.get("load")
-    if lo:
-        rows.append(["Load", f"{lo['users']} users: no errors", f"{lo['errors']} errors in {lo['requests']:,} requests",
+    for key in ("load", "load_stress"):
+        lo = r.get(key)
+        if not lo:
+            continue
+        area = (f"Load ({lo['think'][0]:g}-{lo['think'][1]:g} s think)" if lo["think"][1] > 0
+                else "Load (stress: no think time)")
+        rows.append([area, f"{lo['users']} users: no errors", f"{lo['errors']} errors in {lo['requests']:,} requests",
                      verdict(lo["errors"] == 0)])
-        rows.append(["Load", "p95 < 500 ms", f"p95 {lo['p95']:.0f} ms, p50 {lo['p50']:.0f} ms, {lo['rps']:.0f} req/s",
+        rows.append([area, "p95 < 500 ms", f"p95 {lo['p95']:.0f} ms, p50 {lo['p50']:.0f} ms, {lo['rps']:.1f} pages/s",
                      verdict(lo["p95"] < load_bench.BUDGET_P95_MS)])
         peak = max(lo["rss_peak"].values())
-        rows.append(["Load", "each worker RSS < 500 MB",
+        rows.append([area, "each worker RSS < 500 MB",
                      ", ".join(f"{v:.0f}" for v in lo["rss_peak"].values()) + " MB peak",
                      verdict(peak < load_bench.BUDGET_RSS_MB)])
     return rows
@@ -103,13 +107,15 @@ def main(argv=None) -> None:
     buf = io.StringIO()
     results: dict = {}
     timings = {}
-    for name, mod in (("etl", etl_bench), ("callbacks", callbacks_bench), ("page", page_bench), ("load", load_bench)):
+    runs = (("etl", etl_bench, []), ("callbacks", callbacks_bench, []), ("page", page_bench, []),
+            ("load", load_bench, []), ("load_stress", load_bench, ["--think", "0"]))
+    for name, mod, args in runs:
         if name in skip:
             continue
         t = time.perf_counter()
         with contextlib.redirect_stdout(Tee(sys.__stdout__, buf)):
             try:
-                results[name] = mod.main([])
+                results[name] = mod.main(args)
             except Exception:  # noqa: BLE001 - one failing bench must not lose the others
                 print(f"\n**{name} bench failed**\n\n```\n{traceback.format_exc()}```")
         timings[name] = time.perf_counter() - t
