@@ -194,8 +194,14 @@ def report(_clicks, data, ctx_data):
     return dcc.send_bytes(build(scope, f.as_of_date, db.db_path()), f"{scope}_{f.quarter or 'latest'}_report.{fmt}")
 
 
-def grid(id_, df, columns: list[dict], row_id: str | None = None, height: int = 420, page_size: int = 50):
-    """A sortable, filterable AG Grid. `columns` = [{"field": ..., "headerName": ...}, ...]."""
+GRID_ROW_PX, GRID_CHROME_PX = 42, 110  # AG Grid's row height; header + pagination bar
+
+
+def grid(id_, df, columns: list[dict], row_id: str | None = None, height: int = 420):
+    """A sortable, filterable AG Grid. `columns` = [{"field": ..., "headerName": ...}, ...].
+    A page holds the rows that fit the height: no scrolling inside a page, and the browser draws only
+    those rows (50 rows a page cost ~0.4 s of first paint on the county page)."""
+    page_size = max(5, (height - GRID_CHROME_PX) // GRID_ROW_PX)
     rows = df.astype(object).where(df.notna(), None).to_dict("records")
     for r in rows:
         for k, v in r.items():
@@ -206,6 +212,7 @@ def grid(id_, df, columns: list[dict], row_id: str | None = None, height: int = 
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
         columnSize="responsiveSizeToFit",
         dashGridOptions={"pagination": True, "paginationPageSize": page_size, "animateRows": False,
+                         "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}),
                          "enableCellTextSelection": True},
         getRowId=f"params.data.{row_id}" if row_id else None,
         style={"height": f"{height}px", "width": "100%"},

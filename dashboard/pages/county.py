@@ -90,7 +90,7 @@ def layout(code=None, **query):
         ]),
         html.Div(className="grid-2", children=[
             C.table_card("villages", charts.title("villages", fe, scope, {"county": code}), sub, lang,
-                         grid(f"{P}-villages", vdf, cols, row_id="village_code", height=470)),
+                         grid(f"{P}-villages", vdf, cols, row_id="village_code", height=540)),
             C.graph_card("village_map", f"{P}-vmap", lang, height=540, config=geo_config()),
         ]),
         html.Div(className="grid-2", children=[

@@ -69,7 +69,7 @@ def layout(code=None, **query):
         C.filter_bar(fe, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("as_of",)),
         C.graph_card("v_history", f"{P}-history", lang, height=400, figure=figure_or_message("v_history", fe, ctx)),
         C.table_card("households", charts.title("households", fe, scope, ctx), charts.subtitle(fe, meta), lang,
-                     grid(f"{P}-households", hh, cols, row_id="household_id", height=480)),
+                     grid(f"{P}-households", hh, cols, row_id="household_id", height=530)),
         html.Div(t("masked_note", lang), className="note"),
         *page_state(f, P, ctx),
     ]
