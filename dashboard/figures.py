@@ -40,6 +40,14 @@ def _figure(traces: list[dict], title: str, subtitle: str, height: int = 420, **
     return go.Figure(data=traces, layout=_merge(base, layout))
 
 
+def warm() -> None:
+    """Build one figure with every trace type the app draws, from pandas data: plotly imports validators and
+    its pandas bridge on first use (~0.1 s), which would otherwise fall on a server process's first page."""
+    one = pd.Series([1.0])
+    _figure([{"type": kind, "customdata": one, "text": ["1"]} for kind in theme.TRACE_TYPES], "", "", geo=_GEO,
+            xaxis2=dict(anchor="y2"), yaxis2=dict(anchor="x2")).to_plotly_json()
+
+
 def _line(x0, x1, y0, y1, xref: str, yref: str, dash: str, color: str) -> dict:
     return dict(type="line", x0=x0, x1=x1, y0=y0, y1=y1, xref=xref, yref=yref, line=dict(dash=dash, color=color))
 

@@ -11,6 +11,7 @@ import csv
 import functools
 import re
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from threading import Lock
 
 import pandas as pd
@@ -50,6 +51,17 @@ def cached(fn=None, *, presentation: bool = False):
 
     wrapper.uncached = fn
     return wrapper
+
+
+_prefetch_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="prefetch")
+
+
+def prefetch(*calls: tuple) -> None:
+    """Run a page's cached queries side by side and wait: DuckDB releases the GIL while it executes, so a
+    page that needs four queries waits for the slowest, not the sum. Errors surface at the real call."""
+    futures = [_prefetch_pool.submit(fn, *args) for fn, *args in calls]
+    for fut in futures:
+        fut.exception()
 
 
 def clear_cache() -> None:

@@ -57,6 +57,8 @@ def layout(code=None, **query):
         ]),
         C.filter_bar(fe, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("pathway", "as_of", "level")),
     ]
+    Q.prefetch((Q.schedules, fc, scope), (Q.totals, fc, scope), (Q.villages, fe, code, scope),
+               (Q.pathways, fc, scope), (Q.breakdown, fe, code, scope), (Q.county_history, code, scope))
     share, basis, basis_year, q = charts.seasonal(fc)
     k = charts.kpis(fc, scope)
     vdf = Q.villages(fe, code, scope)

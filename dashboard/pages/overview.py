@@ -36,6 +36,7 @@ def layout(**query):
     if not fe.quarter:
         children.append(C.message(t("empty", lang)))
         return html.Main(className="page", children=children)
+    Q.prefetch((Q.schedules, fe, scope), (Q.totals, fe, scope), (Q.county_metrics, fe, scope), (Q.pathways, fe, scope))
     share, basis, basis_year, q = charts.seasonal(fe)
     k = charts.kpis(fe, scope)
     children += [
