@@ -7,12 +7,12 @@ keyed by meta.warehouse_version, so a new load invalidates them.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import re
+import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
-from threading import Lock
 
 import pandas as pd
 
@@ -22,7 +22,7 @@ from etl import paths
 
 # ---------------------------------------------------------------- plumbing
 _cache: OrderedDict = OrderedDict()
-_cache_lock = Lock()
+_cache_lock = threading.Lock()
 
 
 def cached(fn=None, *, presentation: bool = False):
@@ -53,15 +53,19 @@ def cached(fn=None, *, presentation: bool = False):
     return wrapper
 
 
-_prefetch_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="prefetch")
-
-
 def prefetch(*calls: tuple) -> None:
     """Run a page's cached queries side by side and wait: DuckDB releases the GIL while it executes, so a
-    page that needs four queries waits for the slowest, not the sum. Errors surface at the real call."""
-    futures = [_prefetch_pool.submit(fn, *args) for fn, *args in calls]
-    for fut in futures:
-        fut.exception()
+    page that needs four queries waits for the slowest, not the sum. Errors surface at the real call.
+    A thread per call (no long-lived pool a stopped server could leave broken)."""
+    def run(fn, *args):
+        with contextlib.suppress(Exception):
+            fn(*args)
+
+    threads = [threading.Thread(target=run, args=call, daemon=True) for call in calls]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
 
 
 def clear_cache() -> None:
