@@ -315,8 +315,9 @@ def pathways(f: Filters, scope: frozenset) -> pd.DataFrame:
     num = ["plan_people", "actual_people", "plan_households", "actual_households"]
     df[num] = df[num].fillna(0).astype("int64")
     df["unit"] = df["pathway"].map(lambda p: "households" if p in ("housing", "water") else "people")
-    df["plan"] = df.apply(lambda r: r[f"plan_{r['unit']}"], axis=1) if len(df) else pd.Series(dtype="int64")
-    df["actual"] = df.apply(lambda r: r[f"actual_{r['unit']}"], axis=1) if len(df) else pd.Series(dtype="int64")
+    in_households = df["unit"] == "households"
+    df["plan"] = df["plan_households"].where(in_households, df["plan_people"])
+    df["actual"] = df["actual_households"].where(in_households, df["actual_people"])
     df["order"] = df["pathway"].map(order)
     return df.sort_values("order").drop(columns="order").reset_index(drop=True)
 
