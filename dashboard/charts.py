@@ -1,6 +1,6 @@
 """Glue between queries and figures: for each chart, the rows behind it and its title.
 
-The chart callbacks and the "download data" action both call `chart_data`, so a download gives exactly
+The page layouts (through `figure`) and the "download data" action both call `chart_data`, so a download gives exactly
 the rows behind the chart.
 """
 

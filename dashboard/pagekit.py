@@ -1,5 +1,7 @@
-"""Page plumbing shared by the pages: reading the URL into Filters, safe layouts and callbacks, the
-URL-sync and download callbacks, grids."""
+"""Page plumbing shared by the pages: reading the URL into Filters, safe layouts, figures for the layouts
+(cached), the map-geometry attach, the URL-sync, download and report callbacks, grids.
+
+A page is a function of its URL: a filter change writes the URL, and the page renders again with its figures."""
 
 from __future__ import annotations
 
