@@ -180,3 +180,14 @@ def test_figure_cache_key_keeps_only_what_the_chart_shows():
     assert figure_filters("map", a) != figure_filters("map", b)
     assert figure_filters("map", a) == figure_filters("map", a.replace(view="annual"))
     assert figure_filters("ranking", a.replace(lang="en")) != figure_filters("ranking", a)  # titles are in the language
+
+
+def test_grid_pages_by_the_rows_that_fit_its_height():
+    from dashboard.pagekit import GRID_CHROME_PX, GRID_ROW_PX, grid
+
+    df = pd.DataFrame({"code": [f"{i:03d}" for i in range(195)]})
+    g = grid("g", df, [{"field": "code"}], height=540)
+    size = g.dashGridOptions["paginationPageSize"]
+    assert size == 10 and GRID_CHROME_PX + size * GRID_ROW_PX <= 540
+    assert size in g.dashGridOptions["paginationPageSizeSelector"]  # the selector shows the size in use
+    assert len(g.rowData) == 195 and g.rowData[0]["code"] == "000"

@@ -113,3 +113,14 @@ def test_queries_run_once_for_all_languages_metrics_and_views(wh, monkeypatch):
     assert len(calls) == n
     Q.schedule(Filters(quarter="2019Q1"), scope, "people")  # another quarter is another query
     assert len(calls) > n
+
+
+def test_prefetch_fills_the_cache_the_page_then_reads(wh, monkeypatch):
+    scope = Q.viewer_scope()
+    f = Filters(quarter="2019Q2")
+    Q.prefetch((Q.schedules, f, scope), (Q.totals, f, scope), (Q.pathways, f, scope))
+    calls = []
+    monkeypatch.setattr(Q, "_df", lambda *a, **k: calls.append(a[0]))
+    Q.schedule(f, scope, "villages"), Q.totals(f, scope), Q.pathways(f, scope)
+    assert calls == []
+    Q.prefetch((lambda: 1 / 0,))  # errors are left to the real call: nothing raises here
