@@ -81,7 +81,7 @@ def gunicorn(db: Path, workers: int = 2, threads: int = 4, timeout_s: float = 90
     env = dict(os.environ, GANSU_DB=str(db))
     log = open(WORK / f"gunicorn-{port}.log", "w")
     proc = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--reuse-port",
+        [str(VENV_BIN / "gunicorn"), "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--reuse-port", "--keep-alive", "30",
          "--timeout", "120", "app:server"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
