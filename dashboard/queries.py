@@ -36,7 +36,8 @@ def cached(fn=None, *, presentation: bool = False):
     def wrapper(*args, **kw):
         if not presentation:
             args = tuple(a.data_only() if isinstance(a, Filters) else a for a in args)
-        key = (fn.__name__, db.version(), args, tuple(sorted(kw.items())))
+            kw = {k: v.data_only() if isinstance(v, Filters) else v for k, v in kw.items()}
+        key = (fn.__module__, fn.__qualname__, db.version(), args, tuple(sorted(kw.items())))
         with _cache_lock:
             if key in _cache:
                 _cache.move_to_end(key)
