@@ -16,7 +16,7 @@ from pathlib import Path
 import dash
 from dash import dcc, html
 
-from dashboard import db, figures
+from dashboard import db
 from etl import paths
 
 HERE = Path(__file__).resolve().parent
@@ -60,7 +60,6 @@ def create_app() -> dash.Dash:
     # ("not a registered library", plotly/dash#3971). Fill them now, before any request.
     with app.server.app_context():
         app._setup_server()
-    figures.warm()
     return app
 
 

@@ -1,11 +1,13 @@
-"""Pure figure builders: DataFrame (+ words) → plotly Figure. No I/O, no Dash.
+"""Pure figure builders: DataFrame (+ words) → a plotly figure as a dict ({"data": [...], "layout": {...}},
+what plotly.js draws). No I/O, no Dash.
 
 Every figure carries its own title (scope · period · measure) and a subtitle line with the as-of date,
 the source and, for demo data, the demo label, so an exported image is self-describing.
 Map figures leave `geojson` empty unless given: the app attaches the geometry in the browser from a
 store sent once per visit (recolouring never resends geometry).
-Each figure is assembled as plain trace and layout dicts and validated once by `go.Figure(data, layout)`:
-`update_layout`/`update_xaxes`/`add_vline` on a live figure cost ~8 ms a call, most of a callback's CPU.
+Figures are plain dicts because plotly's object model was most of a page's CPU (`update_layout` ~8 ms a
+call; building and serialising five `go.Figure`s ~40 ms of a county page). `go.Figure(fig)` validates a figure
+and is what image export and the tests use.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboard import theme
 from dashboard.i18n import fmt_count, fmt_number, fmt_pct, t
@@ -28,8 +29,8 @@ def _merge(base: dict, extra: dict) -> dict:
     return out
 
 
-def _figure(traces: list[dict], title: str, subtitle: str, height: int = 420, **layout) -> go.Figure:
-    """The figure: theme, title with subtitle, height, then `layout` merged on top."""
+def _figure(traces: list[dict], title: str, subtitle: str, height: int = 420, **layout) -> dict:
+    """The figure: theme (template included), title with subtitle, height, then `layout` merged on top."""
     base = dict(
         theme.BASE_LAYOUT,
         title=dict(text=f"<b>{title}</b><br><span style='font-size:12px;color:#52606D'>{subtitle}</span>",
@@ -37,22 +38,14 @@ def _figure(traces: list[dict], title: str, subtitle: str, height: int = 420, **
                    font=dict(size=18)),
         height=height,
     )
-    return go.Figure(data=traces, layout=_merge(base, layout))
-
-
-def warm() -> None:
-    """Build one figure with every trace type the app draws, from pandas data: plotly imports validators and
-    its pandas bridge on first use (~0.1 s), which would otherwise fall on a server process's first page."""
-    one = pd.Series([1.0])
-    _figure([{"type": kind, "customdata": one, "text": ["1"]} for kind in theme.TRACE_TYPES], "", "", geo=_GEO,
-            xaxis2=dict(anchor="y2"), yaxis2=dict(anchor="x2")).to_plotly_json()
+    return {"data": traces, "layout": _merge(base, layout)}
 
 
 def _line(x0, x1, y0, y1, xref: str, yref: str, dash: str, color: str) -> dict:
     return dict(type="line", x0=x0, x1=x1, y0=y0, y1=y1, xref=xref, yref=yref, line=dict(dash=dash, color=color))
 
 
-def empty_figure(message: str, title: str = "", subtitle: str = "", height: int = 300) -> go.Figure:
+def empty_figure(message: str, title: str = "", subtitle: str = "", height: int = 300) -> dict:
     return _figure([], title, subtitle, height, xaxis=dict(visible=False), yaxis=dict(visible=False), annotations=[
         dict(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
              font=dict(size=16, color="#52606D"))])
@@ -64,7 +57,7 @@ def year_label(y: int, lang: str) -> str:
 
 # ---------------------------------------------------------------- exit schedule
 def schedule_figure(df: pd.DataFrame, *, level: str, view: str, lang: str, title: str, subtitle: str,
-                    current_year: int | None = None, projected: float | None = None) -> go.Figure:
+                    current_year: int | None = None, projected: float | None = None) -> dict:
     """df: year (2017 = before 2018), plan, actual. `projected` = year-end value of the current year at
     the current pace; drawn hatched on top of the current year."""
     if df.empty:
@@ -184,7 +177,7 @@ def classify(df: pd.DataFrame, metric: str, lang: str, current_year: int | None 
 
 def choropleth_figure(df: pd.DataFrame, *, metric: str, lang: str, title: str, subtitle: str,
                       prefectures: list[str] | None = None, counties_geojson: dict | None = None,
-                      prefectures_geojson: dict | None = None, height: int = 620) -> go.Figure:
+                      prefectures_geojson: dict | None = None, height: int = 620) -> dict:
     """df: one row per county (dashboard.queries.county_metrics). Colours are discrete classes."""
     if df.empty:
         return empty_figure(t("empty", lang), title, subtitle, height)
@@ -223,7 +216,7 @@ _GEO = dict(fitbounds="locations", visible=False, projection=dict(type="mercator
 
 
 def village_map_figure(df: pd.DataFrame, *, county_code: str, lang: str, title: str, subtitle: str,
-                       counties_geojson: dict | None = None, height: int = 520) -> go.Figure:
+                       counties_geojson: dict | None = None, height: int = 520) -> dict:
     """Villages as points coloured by status, over the county outline."""
     d = df.dropna(subset=["lon", "lat"])
     if d.empty:
@@ -248,7 +241,7 @@ def village_map_figure(df: pd.DataFrame, *, county_code: str, lang: str, title: 
 
 # ---------------------------------------------------------------- ranking, pathways
 def ranking_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str, expected_share: float,
-                   level: str) -> go.Figure:
+                   level: str) -> dict:
     """df: code, name, plan, actual, completion, villages_behind (sorted). Bars = completion, coloured by
     status against the share expected by now; a dashed line marks the expected share."""
     d = df[df["plan"].fillna(0) > 0]
@@ -275,7 +268,7 @@ def ranking_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str, ex
                           y=1, yref="y domain", yanchor="bottom", showarrow=False)])
 
 
-def pathways_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -> go.Figure:
+def pathways_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -> dict:
     """df: pathway, unit, plan, actual. Grouped horizontal bars; housing and water are in households."""
     if df.empty:
         return empty_figure(t("empty", lang), title, subtitle)
@@ -298,7 +291,7 @@ def pathways_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -
 
 
 # ---------------------------------------------------------------- county / village details
-def breakdown_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -> go.Figure:
+def breakdown_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -> dict:
     if df.empty:
         return empty_figure(t("empty", lang), title, subtitle)
     dims = ["status", "attribute", "cause"]
@@ -320,7 +313,7 @@ def breakdown_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) 
     return _figure(traces, title, subtitle, 380, margin=dict(l=110, r=20, t=100, b=30), annotations=titles, **axes)
 
 
-def history_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -> go.Figure:
+def history_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -> dict:
     """df: quarter_label, remaining_people, returned_households, new_households (optional), incidence."""
     if df.empty:
         return empty_figure(t("empty", lang), title, subtitle)

@@ -84,8 +84,7 @@ def cached_figure(name: str, f: Filters, scope: frozenset, ctx_items: tuple) -> 
     """Figure JSON per (chart, filters it shows, scope, context, warehouse version): building plotly
     figures is most of a page's CPU, and a meeting room or a prefecture team asks for the same views
     again and again."""
-    fig = charts.figure(name, f, scope, dict(ctx_items))
-    return fig if isinstance(fig, dict) else fig.to_plotly_json()
+    return charts.figure(name, f, scope, dict(ctx_items))
 
 
 def figure_or_message(name: str, f: Filters, ctx_: dict | None = None, height: int = 420) -> dict:
@@ -93,10 +92,10 @@ def figure_or_message(name: str, f: Filters, ctx_: dict | None = None, height: i
     try:
         return cached_figure(name, charts.figure_filters(name, f), Q.viewer_scope(), tuple(sorted((ctx_ or {}).items())))
     except db.WarehouseMissing:
-        return figures.empty_figure(t("missing_db", f.lang, path=db.db_path()), height=height).to_plotly_json()
+        return figures.empty_figure(t("missing_db", f.lang, path=db.db_path()), height=height)
     except Exception as e:  # noqa: BLE001
         log.error("chart %s failed: %s", name, traceback.format_exc())
-        return figures.empty_figure(t("error", f.lang, msg=type(e).__name__), height=height).to_plotly_json()
+        return figures.empty_figure(t("error", f.lang, msg=type(e).__name__), height=height)
 
 
 def attach_geometry(raw_id: str, graph_id: str, only_listed: bool = False) -> None:

@@ -47,12 +47,10 @@ def _template() -> dict:
             "data": {k: full["data"][k] for k in TRACE_TYPES}}
 
 
-# The process-wide default (every figure of the app is built here): plotly applies the default template
-# without validating it again, ~2 ms less per figure than naming it in each layout.
-pio.templates["gansu"] = _template()
-pio.templates.default = "gansu"
+TEMPLATE = _template()
 
 BASE_LAYOUT = dict(
+    template=TEMPLATE,
     font=dict(family=FONT, size=15, color=INK),
     paper_bgcolor="white",
     plot_bgcolor="white",

@@ -3,6 +3,7 @@
 import io
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from dashboard import exports, figures, measures
@@ -133,8 +134,8 @@ def test_choropleth_classes_non_poverty_grey_and_no_data():
 
 
 def test_choropleth_figure_is_offline_and_keyed_by_code():
-    fig = figures.choropleth_figure(_county_df(), metric="completion", lang="zh", title="T", subtitle="S",
-                                    prefectures=["620100", "622900"])
+    fig = go.Figure(figures.choropleth_figure(_county_df(), metric="completion", lang="zh", title="T", subtitle="S",
+                                              prefectures=["620100", "622900"]))
     tr = fig.data[0]
     assert tr.featureidkey == "properties.code" and list(tr.locations)[1] == "622921"
     assert fig.layout.geo.fitbounds == "locations" and fig.layout.geo.visible is False
@@ -144,13 +145,13 @@ def test_choropleth_figure_is_offline_and_keyed_by_code():
 
 def test_schedule_figure_projection_is_hatched():
     df = pd.DataFrame({"year": [2018, 2019, 2020], "plan": [710, 710, 470], "actual": [776, 300, 0]})
-    fig = figures.schedule_figure(df, level="people", view="annual", lang="zh", title="T", subtitle="S",
-                                  current_year=2019, projected=600)
+    fig = go.Figure(figures.schedule_figure(df, level="people", view="annual", lang="zh", title="T", subtitle="S",
+                                            current_year=2019, projected=600))
     assert [tr.name for tr in fig.data] == ["计划", "实际", "按当前进度预计"]
     assert fig.data[2].marker.pattern.shape == "/"
     assert fig.data[2].y[1] == 600
-    cum = figures.schedule_figure(df, level="people", view="cumulative", lang="zh", title="T", subtitle="S",
-                                  current_year=2019)
+    cum = go.Figure(figures.schedule_figure(df, level="people", view="cumulative", lang="zh", title="T",
+                                            subtitle="S", current_year=2019))
     assert list(cum.data[0].y) == [710, 1420, 1890]
     assert pd.isna(cum.data[1].y[2])  # 2020 not reached at the as-of date: no actual bar
 
@@ -158,7 +159,7 @@ def test_schedule_figure_projection_is_hatched():
 def test_history_exit_line_and_its_label_sit_on_the_incidence_axis():
     df = pd.DataFrame({"quarter_label": ["2019Q1", "2019Q2"], "remaining_people": [900, 500],
                        "returned_households": [0, 1], "incidence": [0.05, 0.02]})
-    fig = figures.history_figure(df, lang="zh", title="T", subtitle="S")
+    fig = go.Figure(figures.history_figure(df, lang="zh", title="T", subtitle="S"))
     incidence = [tr for tr in fig.data if tr.name == "贫困发生率"][0]
     assert incidence.yaxis == "y2" and fig.layout.yaxis2.overlaying == "y"
     (line,), (label,) = fig.layout.shapes, fig.layout.annotations
@@ -166,7 +167,7 @@ def test_history_exit_line_and_its_label_sit_on_the_incidence_axis():
 
 
 def test_figures_carry_only_the_template_parts_they_use():
-    fig = figures.empty_figure("x").to_plotly_json()
+    fig = figures.empty_figure("x")
     assert set(fig["layout"]["template"]["data"]) == {"bar", "scatter", "choropleth", "scattergeo"}
     assert "polar" not in fig["layout"]["template"]["layout"]
     assert fig["layout"]["template"]["layout"]["colorway"][0] == "#636efa"  # plotly's default look kept

@@ -106,7 +106,7 @@ def test_every_figure_the_app_builds_uses_only_bundled_trace_types(wh):
                 for metric in (METRICS if level == "people" and view == "annual" else METRICS[:1]):
                     f = Filters(quarter=quarter, level=level, view=view, metric=metric)
                     for name, ctx in plan:
-                        fig = charts.figure(name, f, scope, ctx)
+                        fig = go.Figure(charts.figure(name, f, scope, ctx))  # validates every property sent
                         seen.setdefault(name, set()).update(_types(fig))
     fig = charts.figure("map", Filters(quarter=quarters[-1]), scope, height=860)  # the meeting map slide
     seen["map"].update(_types(fig))

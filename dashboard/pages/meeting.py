@@ -14,6 +14,7 @@ import logging
 import traceback
 
 import dash
+import plotly.graph_objects as go
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 from dashboard import charts, meeting, report, theme
@@ -172,7 +173,7 @@ def _render(index, state):
         body = _slide(slides[i], fx, p, i, len(slides))
         raw = no_update
         if slides[i].kind == "map":
-            fig = charts.figure("map", fx.f, Q.viewer_scope(), height=860)
+            fig = go.Figure(charts.figure("map", fx.f, Q.viewer_scope(), height=860))
             fig.update_layout(paper_bgcolor=meeting.THEMES[p.theme]["bg"], title=None,
                               font=dict(size=22, color=meeting.THEMES[p.theme]["text"]),
                               margin=dict(l=0, r=0, t=10, b=0))
