@@ -380,3 +380,22 @@ def test_published_progress_is_cited_and_reads_back(targets):
     assert by[("special_funds_budget_full", "2018-12-31", "yuan")] == 17_330_000_000
     assert by[("special_funds_budget_full", "2019-12-31", "yuan")] == 20_767_000_000
     assert by[("poor_area_income_growth_above_province", "2019-12-31", "percent growth")] == 11.8
+
+
+# Numbers with no unit that are not targets: list numbering ("3. "), names and the document's own marks.
+BARE_NUMBERS = {
+    "甘发〔2018〕20号": "the document number",
+    "(2018年8月22日)": "the plan's date",
+    "教育信息化 2.0 行动计划": "a programme's name",
+    "“3+1”": "the name of two schemes (vocational pairing, agricultural insurance)",
+    "“12317”": "a hotline number",
+}
+
+
+def test_no_number_escapes_the_scan(text):
+    """Every digit in the text is in a scanned phrase, a list number ("3. ") or a named non-target above."""
+    scanned = [(a, b) for _, a, b, _ in phrases(text)] + spans(text, list(BARE_NUMBERS))
+    loose = [m for m in re.finditer(r"\d+(?:\.\d+)?", text)
+             if not any(a <= m.start() and m.end() <= b for a, b in scanned)
+             and not re.match(r"\d\.\s", text[m.start():m.start() + 3])]
+    assert [text[max(0, m.start() - 15):m.end() + 10] for m in loose] == []
