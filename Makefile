@@ -15,7 +15,8 @@ help:  ## list the targets
 run: setup warehouse  ## install what is needed, build the demo warehouse on first run, serve http://127.0.0.1:8050
 	$(PY) app.py --db $(DB)
 
-test: setup-test  ## install what the tests need and run them (headless Chromium)
+test: setup-test  ## install what the tests need, lint (ruff), then run them (headless Chromium)
+	$(PY) -m ruff check .
 	$(PY) -m pytest --headless -q
 
 system:  ## Debian packages: Chromium (exports, browser tests) and CJK fonts
