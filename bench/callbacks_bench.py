@@ -24,11 +24,11 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import gunicorn, stats_ms, table, verdict, warehouse_copy  # noqa: E402
+from dashboard.metrics import METRICS  # noqa: E402
 
 BUDGET_P95_MS = 100.0
 BUDGET_NAIVE_RATIO = 10.0
 PAGE_LABEL = {"ov": "page render: overview", "co": "page render: county", "vi": "page render: village"}
-METRICS = ("completion", "remaining", "incidence", "planned_year", "actual_year", "gap", "returned")
 
 
 def parse_output(s: str):

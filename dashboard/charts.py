@@ -1,16 +1,21 @@
-"""Glue between queries and figures: for each chart, the rows behind it and its title.
+"""The charts and tables of the app, one registry entry each: the rows behind it, its figure, the filter fields
+it shows, whether it exports as an image, its title, the context it needs and the queries a page can run ahead.
 
-The page layouts (through `figure`) and the "download data" action both call `chart_data`, so a download gives exactly
-the rows behind the chart.
+The page layouts (through `figure`) and the "download data" action both call `chart_data`, so a download gives
+exactly the rows behind the chart. A new chart: its entry in CHARTS (with its data and figure functions), its SQL
+in dashboard.queries and its `ch_<name>` label.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+
 import pandas as pd
 
-from dashboard import figures, measures
+from dashboard import figures, progress
 from dashboard import queries as Q
-from dashboard.filters import Filters
+from dashboard.filters import LEVELS, Filters
 from dashboard.i18n import CATALOG, fmt_date, t
 
 SOURCE_KEY = "source_text"
@@ -18,8 +23,8 @@ SOURCE_KEY = "source_text"
 
 def subtitle(f: Filters, meta: dict) -> str:
     lang = f.lang
-    sep = "：" if lang == "zh" else ": "
-    parts = [f"{t('as_of', lang)}{sep}{fmt_date(f.as_of_date, lang)}", f"{t('source', lang)}{sep}{t(SOURCE_KEY, lang)}"]
+    parts = [f"{t('as_of', lang)}{t('colon', lang)}{fmt_date(f.as_of_date, lang)}",
+             f"{t('source', lang)}{t('colon', lang)}{t(SOURCE_KEY, lang)}"]
     if meta.get("demo") == "true":
         parts.append(t("demo_label", lang))
     return " · ".join(parts)
@@ -27,8 +32,9 @@ def subtitle(f: Filters, meta: dict) -> str:
 
 @Q.cached
 def seasonal(f: Filters) -> tuple[float, str, int | None, int]:
-    q = measures.quarter_of(f.as_of_date)
-    share, basis, basis_year = measures.expected_share(Q.quarter_profile(), f.year, q)
+    """(share of this year's people plan expected by the as-of quarter, basis, basis year, quarter number)."""
+    q = f.as_of.number
+    share, basis, basis_year = progress.expected_share(Q.quarter_profile(), f.year, q)
     return share, basis, basis_year, q
 
 
@@ -37,7 +43,7 @@ def kpis(f: Filters, scope) -> dict:
     """Per level: this year's plan/actual, cumulative actual and the 3-year total (from data)."""
     tot = Q.totals(f, scope)
     out = {}
-    for level in ("people", "villages", "counties"):
+    for level in LEVELS:
         s = Q.schedule(f, scope, level)
         this = s[s["year"] == f.year]
         cum = s[s["year"] <= f.year]["actual"].sum()
@@ -49,15 +55,114 @@ def kpis(f: Filters, scope) -> dict:
     return out
 
 
-def _measure(name: str, f: Filters, ctx: dict) -> str:
-    lang = f.lang
-    if name == "schedule":
-        return f"{t(f'level_{f.level}', lang)} · {t(f.view, lang)}"
-    if name == "map":
-        return t(f"m_{f.metric}", lang)
-    if name == "ranking":
-        return f"{t(f'level_{f.level}', lang)} {t('ch_ranking', lang)}"
-    return t(f"ch_{name}", lang) if f"ch_{name}" in CATALOG else name
+def county_progress(f: Filters, scope) -> pd.DataFrame:
+    """County metrics with the people's progress to date: expected_people, completion (and status for the
+    callers that want it, dashboard.progress)."""
+    share, _, _, q = seasonal(f)
+    df = Q.county_metrics(f, scope)
+    expected = progress.expected_to_date(df["plan_before_people"], df["plan_people"], share, "people")
+    judged = progress.assess(df["cum_actual_people"], expected, "people", q)
+    return df.assign(expected_people=expected, completion=judged["completion"], status=judged["status"])
+
+
+# ---------------------------------------------------------------- data and figure of each chart
+def _county_filters(f: Filters, ctx: dict) -> Filters:
+    """A county page's charts show that county whatever the overview's filters were."""
+    return f.replace(county=ctx["county"], prefecture=None, ctype=None, deep=None) if ctx.get("county") else f
+
+
+def _schedule_data(f, scope, ctx):
+    fc = _county_filters(f, ctx)
+    return Q.schedule(fc, scope).assign(level=fc.level)
+
+
+def _schedule_figure(df, f, ctx, **kw):
+    share, _, _, q = seasonal(f)
+    proj = None
+    if f.level == "people" and q < 4:
+        proj = progress.projection(float(df[df["year"] == f.year]["actual"].sum()), share)
+    return figures.schedule_figure(df, level=f.level, view=f.view, current_year=f.year, projected=proj, **kw)
+
+
+def _map_data(f, scope, ctx):
+    return county_progress(f, scope).drop(columns="status")
+
+
+def _map_figure(df, f, ctx, **kw):
+    prefs = sorted(df["prefecture_code"].dropna().unique().tolist())
+    return figures.choropleth_figure(df, metric=f.metric, prefectures=prefs, **kw)
+
+
+def _ranking_data(f, scope, ctx):
+    return Q.ranking(f, scope, seasonal(f)[0])
+
+
+def _ranking_figure(df, f, ctx, **kw):
+    return figures.ranking_figure(df, level=f.level, **kw)
+
+
+def _plain(fn):
+    """A figure function that needs only the rows and the words."""
+    return lambda df, f, ctx, **kw: fn(df, **kw)
+
+
+@dataclasses.dataclass(frozen=True)
+class Chart:
+    data: Callable[[Filters, frozenset, dict], pd.DataFrame]
+    figure: Callable | None = None  # (rows, filters, context, lang=, title=, subtitle=, **geo) → figure dict
+    shows: frozenset[str] = frozenset()  # presentation fields it shows besides the language: "metric", "view"
+    image: bool = False  # PNG / SVG / PDF export (maps: see report)
+    measure: Callable[[Filters], str] | str | None = None  # title's measure: a catalog key, or words from filters
+    context: str | None = None  # "county" or "village": the page context it needs
+    queries: Callable[[Filters, frozenset, dict], list[tuple]] = lambda f, scope, ctx: []  # to prefetch
+
+
+def _village_ctx(fn):
+    return lambda f, scope, ctx: fn(ctx["village"], scope)
+
+
+CHARTS: dict[str, Chart] = {
+    "schedule": Chart(_schedule_data, _schedule_figure, frozenset({"view"}), image=True,
+                      measure=lambda f: f"{t(f'level_{f.level}', f.lang)} · {t(f.view, f.lang)}",
+                      queries=lambda f, scope, ctx: [(Q.schedules, _county_filters(f, ctx), scope)]),
+    "map": Chart(_map_data, _map_figure, frozenset({"metric"}), measure=lambda f: t(f"m_{f.metric}", f.lang),
+                 queries=lambda f, scope, ctx: [(Q.county_metrics, f, scope)]),
+    "ranking": Chart(_ranking_data, _ranking_figure, image=True,
+                     measure=lambda f: f"{t(f'level_{f.level}', f.lang)} {t('ch_ranking', f.lang)}",
+                     queries=lambda f, scope, ctx: [(Q.county_metrics, f, scope)]),
+    "pathways": Chart(lambda f, scope, ctx: Q.pathways(_county_filters(f, ctx), scope),
+                      _plain(figures.pathways_figure), image=True,
+                      queries=lambda f, scope, ctx: [(Q.pathways, _county_filters(f, ctx), scope)]),
+    "villages": Chart(lambda f, scope, ctx: Q.villages(f, ctx["county"], scope), context="county",
+                      queries=lambda f, scope, ctx: [(Q.villages, f, ctx["county"], scope)]),
+    "village_map": Chart(lambda f, scope, ctx: Q.villages(f, ctx["county"], scope),
+                         lambda df, f, ctx, **kw: figures.village_map_figure(df, county_code=ctx["county"], **kw),
+                         context="county"),
+    "breakdown": Chart(lambda f, scope, ctx: Q.breakdown(f, ctx["county"], scope), _plain(figures.breakdown_figure),
+                       image=True, context="county",
+                       queries=lambda f, scope, ctx: [(Q.breakdown, f, ctx["county"], scope)]),
+    "history": Chart(lambda f, scope, ctx: Q.county_history(ctx["county"], scope), _plain(figures.history_figure),
+                     image=True, context="county",
+                     queries=lambda f, scope, ctx: [(Q.county_history, ctx["county"], scope)]),
+    "v_history": Chart(_village_ctx(Q.village_history), _plain(figures.history_figure), image=True,
+                       context="village"),
+    "households": Chart(lambda f, scope, ctx: Q.households(f, ctx["village"], scope), context="village"),
+    "loads": Chart(lambda f, scope, ctx: Q.loads()),
+    "files": Chart(lambda f, scope, ctx: Q.load_files()),
+    "rejects": Chart(lambda f, scope, ctx: Q.rejects_by_rule()),
+    "reject_samples": Chart(lambda f, scope, ctx: Q.reject_samples()),
+    "recon": Chart(lambda f, scope, ctx: Q.reconciliation(scope)),
+    "refs": Chart(lambda f, scope, ctx: Q.reference_sources()),
+}
+IMAGE_CHARTS = tuple(name for name, c in CHARTS.items() if c.image)
+
+
+def _measure(name: str, f: Filters) -> str:
+    m = CHARTS[name].measure
+    if callable(m):
+        return m(f)
+    key = m or f"ch_{name}"
+    return t(key, f.lang) if key in CATALOG else name
 
 
 def title(name: str, f: Filters, scope, ctx: dict | None = None) -> str:
@@ -66,10 +171,10 @@ def title(name: str, f: Filters, scope, ctx: dict | None = None) -> str:
     if ctx.get("village"):
         info = Q.village_info(ctx["village"], scope) or {}
         return " · ".join([info.get("county_name", ""), info.get("village_name", ctx["village"]),
-                           t("year_fmt", f.lang, year=f.year), _measure(name, f, ctx)])
+                           t("year_fmt", f.lang, year=f.year), _measure(name, f)])
     if ctx.get("county"):
         f = f.replace(county=ctx["county"])
-    return f.title(_measure(name, f, ctx), names)
+    return f.title(_measure(name, f), names)
 
 
 def filename(name: str, f: Filters, scope, ctx: dict | None, ext: str) -> str:
@@ -77,7 +182,7 @@ def filename(name: str, f: Filters, scope, ctx: dict | None, ext: str) -> str:
     names = Q.names(scope)
     if ctx.get("county"):
         f = f.replace(county=ctx["county"])
-    stem = f.filename(_measure(name, f, ctx), names, ext)
+    stem = f.filename(_measure(name, f), names, ext)
     if ctx.get("village"):
         stem = f"{ctx['village']}_{stem}"
     return stem
@@ -85,88 +190,32 @@ def filename(name: str, f: Filters, scope, ctx: dict | None, ext: str) -> str:
 
 def chart_data(name: str, f: Filters, scope, ctx: dict | None = None) -> pd.DataFrame:
     """The rows behind a chart or table."""
-    ctx = ctx or {}
-    if ctx.get("county"):
-        fc = f.replace(county=ctx["county"], prefecture=None, ctype=None, deep=None)
-    else:
-        fc = f
-    if name == "schedule":
-        df = Q.schedule(fc, scope)
-        return df.assign(level=fc.level)
-    if name == "map":
-        share, _, _, _ = seasonal(f)
-        df = Q.county_metrics(f, scope)
-        expected = measures.expected_to_date(df["plan_before_people"], df["plan_people"], share, "people")
-        return df.assign(expected_people=expected, completion=(df["cum_actual_people"] / expected.where(expected > 0)))
-    if name == "ranking":
-        share, _, _, _ = seasonal(f)
-        return Q.ranking(f, scope, share)
-    if name == "pathways":
-        return Q.pathways(fc, scope)
-    if name in ("villages", "village_map"):
-        return Q.villages(f, ctx["county"], scope)
-    if name == "breakdown":
-        return Q.breakdown(f, ctx["county"], scope)
-    if name == "history":
-        return Q.county_history(ctx["county"], scope)
-    if name == "v_history":
-        return Q.village_history(ctx["village"], scope)
-    if name == "households":
-        return Q.households(f, ctx["village"], scope)
-    if name == "loads":
-        return Q.loads()
-    if name == "files":
-        return Q.load_files()
-    if name == "rejects":
-        return Q.rejects_by_rule()
-    if name == "reject_samples":
-        return Q.reject_samples()
-    if name == "recon":
-        return Q.reconciliation(scope)
-    if name == "refs":
-        return Q.reference_sources()
-    raise KeyError(name)
+    return CHARTS[name].data(f, scope, ctx or {})
 
 
-# Presentation fields a chart shows (title and drawing); it ignores the others.
-_SHOWS = {"schedule": {"view"}, "map": {"metric"}}
+def kpi_queries(f: Filters, scope) -> list[tuple]:
+    """The queries of the KPI cards (`kpis`), to prefetch with a page's charts."""
+    return [(Q.schedules, f, scope), (Q.totals, f, scope)]
+
+
+def prefetch(names, f: Filters, scope, ctx: dict | None = None, extra: tuple = ()) -> None:
+    """Run the queries of a page's charts (and `extra` calls) side by side (queries.prefetch)."""
+    calls = [c for name in names for c in CHARTS[name].queries(f, scope, ctx or {})]
+    Q.prefetch(*dict.fromkeys(calls + list(extra)))
 
 
 def figure_filters(name: str, f: Filters) -> Filters:
     """`f` with the presentation fields chart `name` does not show set to their defaults: the key under
     which its figure is cached (a metric change redraws the map, not the schedule)."""
     default = Filters()
-    return f.replace(**{k: getattr(default, k) for k in ("metric", "view") if k not in _SHOWS.get(name, ())})
+    return f.replace(**{k: getattr(default, k) for k in ("metric", "view") if k not in CHARTS[name].shows})
 
 
 def figure(name: str, f: Filters, scope, ctx: dict | None = None, **geo):
     ctx = ctx or {}
-    meta = Q.meta()
-    df = chart_data(name, f, scope, ctx)
-    ttl, sub, lang = title(name, f, scope, ctx), subtitle(f, meta), f.lang
-    if name == "schedule":
-        share, _, _, q = seasonal(f)
-        proj = None
-        if f.level == "people" and q < 4:
-            cur = df[df["year"] == f.year]["actual"].sum()
-            proj = measures.projection(float(cur), share)
-        return figures.schedule_figure(df, level=f.level, view=f.view, lang=lang, title=ttl, subtitle=sub,
-                                       current_year=f.year, projected=proj)
-    if name == "map":
-        prefs = sorted(df["prefecture_code"].dropna().unique().tolist())
-        return figures.choropleth_figure(df, metric=f.metric, lang=lang, title=ttl, subtitle=sub, prefectures=prefs,
-                                         **geo)
-    if name == "ranking":
-        share, _, _, _ = seasonal(f)
-        return figures.ranking_figure(df, lang=lang, title=ttl, subtitle=sub, expected_share=1.0,
-                                      level="villages" if f.level == "villages" else
-                                      ("counties" if f.level == "counties" else "people"))
-    if name == "pathways":
-        return figures.pathways_figure(df, lang=lang, title=ttl, subtitle=sub)
-    if name == "village_map":
-        return figures.village_map_figure(df, county_code=ctx["county"], lang=lang, title=ttl, subtitle=sub, **geo)
-    if name == "breakdown":
-        return figures.breakdown_figure(df, lang=lang, title=ttl, subtitle=sub)
-    if name in ("history", "v_history"):
-        return figures.history_figure(df, lang=lang, title=ttl, subtitle=sub)
-    raise KeyError(name)
+    chart = CHARTS[name]
+    if chart.figure is None:
+        raise KeyError(name)
+    df = chart.data(f, scope, ctx)
+    return chart.figure(df, f, ctx, lang=f.lang, title=title(name, f, scope, ctx), subtitle=subtitle(f, Q.meta()),
+                        **geo)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import measures, theme
-from dashboard.filters import DEEP, LEVELS, PATHWAYS, Filters
+from dashboard import progress, theme
+from dashboard.charts import CHARTS
+from dashboard.filters import CTYPES, DEEP, LEVELS, PATHWAYS, Filters, Quarter
 from dashboard.i18n import fmt_count, fmt_date, fmt_pct, quarter_label, t
 
 
@@ -15,7 +16,7 @@ def href(path: str, f: Filters, **override) -> str:
 
 def header(f: Filters, path: str, meta: dict, as_of: str | None) -> html.Header:
     lang = f.lang
-    other = "en" if lang == "zh" else "zh"
+    other = t("other_lang", lang)
     demo = meta.get("demo") == "true"
     return html.Header(className="app-header", children=[
         html.Div(className="brand", children=[
@@ -31,8 +32,7 @@ def header(f: Filters, path: str, meta: dict, as_of: str | None) -> html.Header:
                         n_clicks=0, title=t("report_hint", lang)),
             html.Button(t("report_pptx", lang), id={"type": "report", "fmt": "pptx"}, className="btn-report",
                         n_clicks=0, title=t("report_hint", lang)),
-            html.Span(f"{t('as_of', lang)}：{fmt_date(as_of, lang)}" if lang == "zh"
-                      else f"{t('as_of', lang)}: {fmt_date(as_of, lang)}", className="asof", id="asof-stamp")
+            html.Span(f"{t('as_of', lang)}{t('colon', lang)}{fmt_date(as_of, lang)}", className="asof", id="asof-stamp")
             if as_of else None,
             dcc.Link(t("lang_switch", lang), href=href(path, f, lang=other), className="lang-link", id="lang-link"),
         ]),
@@ -75,12 +75,12 @@ def filter_bar(f: Filters, prefectures, counties, quarters, *, prefix: str, fiel
                         f.county or allv))
     ctls += [
         _dd(f"{prefix}-ctype", t("f_ctype", lang), [{"label": t("all", lang), "value": allv}]
-            + [{"label": t(f"ctype_{x}", lang), "value": x} for x in ("片区", "插花")], f.ctype or allv),
+            + [{"label": t(f"ctype_{x}", lang), "value": x} for x in CTYPES], f.ctype or allv),
         _dd(f"{prefix}-deep", t("f_deep", lang), [{"label": t("all", lang), "value": allv}]
             + [{"label": t(f"deep_{x}", lang), "value": x} for x in DEEP], f.deep or allv),
         _dd(f"{prefix}-pathway", t("f_pathway", lang), [{"label": t("pw_all", lang), "value": allv}]
             + [{"label": t(f"pw_{p}", lang), "value": p} for p in PATHWAYS], f.pathway),
-        _dd(f"{prefix}-as-of", t("f_as_of", lang), [{"label": quarter_label(_q_end(q), lang), "value": q} for q in quarters],
+        _dd(f"{prefix}-as-of", t("f_as_of", lang), [{"label": quarter_label(Quarter.parse(q).end, lang), "value": q} for q in quarters],
             f.quarter),
     ]
     keep = {"prefecture": "prefecture", "county": "county", "ctype": "ctype", "deep": "deep",
@@ -95,15 +95,10 @@ def filter_bar(f: Filters, prefectures, counties, quarters, *, prefix: str, fiel
     return html.Div(className="filter-bar", children=ctls)
 
 
-def _q_end(q: str) -> str:
-    y, n = q.split("Q")
-    return f"{y}-{['03-31', '06-30', '09-30', '12-31'][int(n) - 1]}"
-
-
 def kpi_card(level: str, k: dict, f: Filters, quarter: int, share: float):
     lang = f.lang
-    status, ratio = measures.rag(k["cum_actual"], k["plan_before"], k["plan"], share, level, quarter)
-    expected = round(measures.expected_to_date(k["plan_before"], k["plan"], share, level))
+    status, _ = progress.rag(k["cum_actual"], k["plan_before"], k["plan"], share, level, quarter)
+    expected = round(progress.expected_to_date(k["plan_before"], k["plan"], share, level))
     completion = k["actual"] / k["plan"] if k["plan"] else None
     cum_completion = k["cum_actual"] / k["total"] if k["total"] else None
     cum_label = {"people": t("kpi_cum", lang, start=2018), "villages": t("kpi_cum_villages", lang),
@@ -122,9 +117,7 @@ def kpi_card(level: str, k: dict, f: Filters, quarter: int, share: float):
         html.Div(className="kpi-status", style={"color": theme.RAG[status]}, children=[
             html.Span(theme.RAG_SYMBOL[status] + " "),
             html.Span(t(f"rag_{status}", lang)
-                      + (f"（{t('kpi_expected', lang)} {fmt_count(expected, level, lang)}）"
-                         if status not in ("none", "year_end") and lang == "zh" else
-                         f" ({t('kpi_expected', lang)} {fmt_count(expected, level, lang)})"
+                      + (t("paren", lang, text=f"{t('kpi_expected', lang)} {fmt_count(expected, level, lang)}")
                          if status not in ("none", "year_end") else "")),
         ], id=f"kpi-{level}-status"),
         html.Div(className="kpi-cum", children=[
@@ -138,19 +131,11 @@ def kpi_card(level: str, k: dict, f: Filters, quarter: int, share: float):
 
 
 def rule_text(f: Filters, share: float, basis: str, basis_year, as_of: str) -> html.Div:
-    from etl import paths
-    lang = f.lang
-    b = t("profile_last_year", lang, year=basis_year) if basis == "last_year" else t("profile_default", lang)
-    return html.Div(t("rag_rule", lang, date=fmt_date(as_of, lang), share=fmt_pct(share, lang), basis=b,
-                      g=fmt_pct(paths.RAG_GREEN, lang, 0), a=fmt_pct(paths.RAG_AMBER, lang, 0)),
-                    className="rule", id="rag-rule")
-
-
-IMAGE_CHARTS = ("schedule", "ranking", "pathways", "breakdown", "history", "v_history")  # maps: see report
+    return html.Div(progress.rule_sentence(f.lang, as_of, share, basis, basis_year), className="rule", id="rag-rule")
 
 
 def download_buttons(chart: str, lang: str):
-    fmts = ["csv", "xlsx"] + (["png", "svg", "pdf"] if chart in IMAGE_CHARTS else [])
+    fmts = ["csv", "xlsx"] + (["png", "svg", "pdf"] if CHARTS[chart].image else [])
     return html.Div(className="dl", children=[
         html.Span(t("download", lang) + "："),
         *[html.Button(fmt.upper(), id={"type": "dl", "chart": chart, "fmt": fmt}, className="btn-dl", n_clicks=0)

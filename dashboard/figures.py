@@ -16,9 +16,9 @@ import math
 
 import pandas as pd
 
-from dashboard import theme
+from dashboard import settings, theme
 from dashboard.i18n import fmt_count, fmt_number, fmt_pct, t
-from etl import paths
+from dashboard.metrics import MAP_METRICS
 
 
 def _merge(base: dict, extra: dict) -> dict:
@@ -100,9 +100,6 @@ def schedule_figure(df: pd.DataFrame, *, level: str, view: str, lang: str, title
 
 
 # ---------------------------------------------------------------- county map
-METRIC_UNITS = {"remaining": "people", "gap": "people", "returned": "people"}
-
-
 def _bins_count(values: pd.Series) -> list[float]:
     v = values.dropna()
     if v.empty or v.max() <= 0:
@@ -113,54 +110,37 @@ def _bins_count(values: pd.Series) -> list[float]:
     return [0] + [step * k for k in range(1, 5)]
 
 
-def classify(df: pd.DataFrame, metric: str, lang: str, current_year: int | None = None):
-    """Per county: class index, legend labels, colours and the value text for hover.
-    Non-poverty counties and 'no data' are explicit classes."""
-    labels: list[str]
-    colors: list[str]
+def classify(df: pd.DataFrame, metric: str, lang: str):
+    """Per county: class index, legend labels, colours and the value text for hover (dashboard.metrics says
+    how each metric is classed). Non-poverty counties and 'no data' are explicit classes."""
+    m = MAP_METRICS[metric]
     poverty = df["is_poverty_county"].fillna(False).astype(bool)
-    value_text = pd.Series("—", index=df.index, dtype="object")
     cls = pd.Series(-1, index=df.index, dtype="int64")
-    if metric == "completion":
-        # progress to date (actual / expected by now): the same bands as the on-track rule
-        edges = [0, 0.7, paths.RAG_AMBER, paths.RAG_GREEN]
-        labels = ["<70%", f"70–{paths.RAG_AMBER:.0%}", f"{paths.RAG_AMBER:.0%}–{paths.RAG_GREEN:.0%}",
-                  f"≥{paths.RAG_GREEN:.0%}"]
-        colors = [theme.COMPLETION[0], theme.COMPLETION[2], theme.COMPLETION[3], theme.COMPLETION[5]]
-        v = df["completion"]
-        value_text = v.map(lambda x: fmt_pct(x, lang))
-        for i, e in enumerate(edges):
+    v = df[m.column]
+    if m.kind == "bands":
+        labels, colors = m.labels(lang), list(m.colors)
+        value_text = v.map(lambda x: fmt_pct(x, lang, m.digits))
+        for i, e in enumerate(m.edges):
             cls[(v >= e).fillna(False)] = i
-    elif metric == "incidence":
-        edges = [0, paths.INCIDENCE_EXIT, 0.10, paths.INCIDENCE_WATCH_COUNTY]
-        labels = [t("may_exit", lang), "3–10%", "10–20%", t("watch", lang)]
-        colors = [theme.SEQ_ORANGE[0], theme.SEQ_ORANGE[1], theme.SEQ_ORANGE[3], theme.SEQ_ORANGE[4]]
-        v = df["incidence"]
-        value_text = v.map(lambda x: fmt_pct(x, lang, 2))
-        for i, e in enumerate(edges):
-            cls[(v >= e).fillna(False)] = i
-    elif metric in ("planned_year", "actual_year"):
-        col = "planned_exit_year" if metric == "planned_year" else "actual_exit_year"
-        years = [2017, 2018, 2019, 2020]
+    elif m.kind == "years":
+        years = settings.SCHEDULE_YEARS
         labels = [year_label(y, lang) for y in years]
         colors = [theme.YEARS[y] for y in years]
-        v = df[col]
         for i, y in enumerate(years):
-            cls[(v.fillna(0).clip(lower=2017 if True else 0) == y) & v.notna()] = i
+            cls[(v.fillna(0).clip(lower=years[0]) == y) & v.notna()] = i
         value_text = v.map(lambda x: "—" if pd.isna(x) else year_label(int(x), lang))
-        if metric == "actual_year":
+        if m.not_exited:
             labels.append(t("not_exited", lang))
             colors.append(theme.SEQ_ORANGE[2])
             cls[poverty & v.isna()] = len(years)
             value_text[poverty & v.isna()] = t("not_exited", lang)
-    else:  # counts: remaining, gap, returned
-        col = {"remaining": "remaining_people", "gap": "gap_people", "returned": "returned_people"}[metric]
-        v = df[col].astype("float64")
+    else:  # counts
+        v = v.astype("float64")
         edges = _bins_count(v.clip(lower=0))
         labels = [f"{fmt_number(edges[i], lang)}–{fmt_number(edges[i + 1], lang)}" for i in range(len(edges) - 1)]
         labels[-1] = f"≥{fmt_number(edges[-2], lang)}"
         labels[0] = f"≤{fmt_number(edges[1], lang)}" if len(edges) > 2 else labels[0]
-        colors = (theme.SEQ_BLUE if metric == "remaining" else theme.SEQ_ORANGE)[1:len(labels) + 1]
+        colors = list(m.colors[1:len(labels) + 1])
         for i, e in enumerate(edges[:-1]):
             cls[(v.clip(lower=0) >= e).fillna(False) if i else v.notna()] = i
         value_text = v.map(lambda x: fmt_count(x, "people", lang))
@@ -169,8 +149,7 @@ def classify(df: pd.DataFrame, metric: str, lang: str, current_year: int | None 
     colors = colors + [theme.NO_DATA, theme.LIGHT_GREY]
     cls[poverty & (cls < 0)] = n  # poverty county without a value → explicit "no data"
     cls[~poverty] = n + 1
-    if metric in ("planned_year", "actual_year"):
-        pass
+    value_text = value_text.astype("object")
     value_text[~poverty] = t("non_poverty", lang)
     return cls, labels, colors, value_text
 
@@ -240,17 +219,15 @@ def village_map_figure(df: pd.DataFrame, *, county_code: str, lang: str, title: 
 
 
 # ---------------------------------------------------------------- ranking, pathways
-def ranking_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str, expected_share: float,
-                   level: str) -> dict:
-    """df: code, name, plan, actual, completion, villages_behind (sorted). Bars = completion, coloured by
-    status against the share expected by now; a dashed line marks the expected share."""
+def ranking_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str, level: str) -> dict:
+    """df: code, name, plan, actual, completion, status, villages_behind (sorted). Bars = completion (actual /
+    expected to date), coloured by status (dashboard.progress); a dashed line marks 100 % of the expected."""
     d = df[df["plan"].fillna(0) > 0]
     if d.empty:
         return empty_figure(t("empty", lang), title, subtitle)
     d = d.sort_values("completion", ascending=True)
-    exp = expected_share if level == "people" else 1.0
-    colors = [theme.RAG["green"] if c >= exp * paths.RAG_GREEN else theme.RAG["amber"]
-              if c >= exp * paths.RAG_AMBER else theme.RAG["red"] for c in d["completion"].fillna(0)]
+    exp = 1.0
+    colors = [theme.RAG[s] for s in d["status"]]
     text = [f"{fmt_pct(c, lang)} ({fmt_count(a, level, lang)} / {fmt_count(p, level, lang)})"
             for c, a, p in zip(d["completion"], d["actual"], d["plan"])]
     behind = [f"{t('behind', lang)}: {0 if pd.isna(b) else int(b)}" for b in d["villages_behind"]]
@@ -334,6 +311,6 @@ def history_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) ->
         xaxis=dict(anchor="y", domain=[0.0, 0.94]),
         yaxis=dict(anchor="x", domain=[0.0, 1.0], gridcolor=theme.LIGHT_GREY),
         yaxis2=dict(anchor="x", overlaying="y", side="right", tickformat=".0%", rangemode="tozero", showgrid=False),
-        shapes=[_line(0, 1, paths.INCIDENCE_EXIT, paths.INCIDENCE_EXIT, "x domain", "y2", "dash", theme.GREEN)],
-        annotations=[dict(text="3%", x=1, xref="x domain", xanchor="left", y=paths.INCIDENCE_EXIT, yref="y2",
+        shapes=[_line(0, 1, settings.INCIDENCE_EXIT, settings.INCIDENCE_EXIT, "x domain", "y2", "dash", theme.GREEN)],
+        annotations=[dict(text=f"{settings.INCIDENCE_EXIT:.0%}", x=1, xref="x domain", xanchor="left", y=settings.INCIDENCE_EXIT, yref="y2",
                           yanchor="middle", showarrow=False)])

@@ -13,16 +13,50 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qs, urlencode
 
 from dashboard.i18n import LANGS, t
+from dashboard.metrics import METRICS
+from etl import contract
 
-PATHWAYS = ("industry", "employment", "relocation", "ecology", "social_security", "housing", "water")
+PATHWAYS = tuple(key for _, key, _ in contract.PATHWAYS)
+HOUSEHOLD_PATHWAYS = tuple(key for _, key, ind in contract.PATHWAYS if ind.endswith("_households"))  # in households
 LEVELS = ("people", "villages", "counties")
-CTYPES = ("片区", "插花")
-DEEP = ("两州一县", "省定", "any")
-METRICS = ("completion", "remaining", "incidence", "planned_year", "actual_year", "gap", "returned")
+CTYPES = contract.POVERTY_TYPES
+DEEP = (*contract.DEEP_POVERTY_TYPES, "any")
 VIEWS = ("annual", "cumulative")
 _CODE6 = re.compile(r"^\d{6}$")
 _QUARTER = re.compile(r"^(20\d\d)Q([1-4])$")
 _QUARTER_END = {1: "03-31", 2: "06-30", 3: "09-30", 4: "12-31"}
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class Quarter:
+    """A snapshot quarter: '2019Q2' in URLs and the warehouse, ending 2019-06-30."""
+
+    year: int
+    number: int  # 1..4
+
+    @classmethod
+    def parse(cls, label: str | None) -> Quarter | None:
+        """'2019Q2' → Quarter; anything else → None."""
+        m = _QUARTER.match(label or "")
+        return cls(int(m.group(1)), int(m.group(2))) if m else None
+
+    @classmethod
+    def of_date(cls, d) -> Quarter:
+        """The quarter a date (date or 'YYYY-MM-DD…') falls in."""
+        s = str(d)[:10]
+        return cls(int(s[:4]), (int(s[5:7]) - 1) // 3 + 1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}Q{self.number}"
+
+    @property
+    def end(self) -> str:
+        """The quarter-end date, 'YYYY-MM-DD'."""
+        return f"{self.year}-{_QUARTER_END[self.number]}"
+
+    def __str__(self) -> str:
+        return self.label
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,14 +162,17 @@ class Filters:
 
     # ---- SQL ----
     @property
+    def as_of(self) -> Quarter | None:
+        """The as-of quarter (None = not resolved yet: latest snapshot)."""
+        return Quarter.parse(self.quarter)
+
+    @property
     def year(self) -> int | None:
-        m = _QUARTER.match(self.quarter or "")
-        return int(m.group(1)) if m else None
+        return self.as_of.year if self.as_of else None
 
     @property
     def as_of_date(self) -> str | None:
-        m = _QUARTER.match(self.quarter or "")
-        return f"{m.group(1)}-{_QUARTER_END[int(m.group(2))]}" if m else None
+        return self.as_of.end if self.as_of else None
 
     def sql_params(self, scope: Iterable[str]) -> dict:
         """Named parameters for the county-selection CTE in dashboard.queries (scope = county codes the

@@ -27,6 +27,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "as_of": ("数据截止", "Data as of"),
     "source": ("来源", "Source"),
+    "colon": ("：", ": "),
+    "paren": ("（{text}）", " ({text})"),  # an aside after a word
+    "other_lang": ("en", "zh"),  # the language the switch link goes to
     "source_text": ("建档立卡动态管理数据（季度快照）；计划：甘发〔2018〕20号", "Registration system quarterly snapshots; plan: Gan Fa [2018] No. 20"),
     # filters
     "f_prefecture": ("市州", "Prefecture"),

@@ -16,8 +16,8 @@ from collections import OrderedDict
 
 import pandas as pd
 
-from dashboard import db
-from dashboard.filters import PATHWAYS, Filters
+from dashboard import db, progress, settings
+from dashboard.filters import HOUSEHOLD_PATHWAYS, PATHWAYS, Filters
 from etl import paths
 
 # ---------------------------------------------------------------- plumbing
@@ -187,34 +187,35 @@ def schedules(f: Filters, scope: frozenset) -> pd.DataFrame:
         people AS (
             SELECT 'people' AS level, y.year, coalesce(sum(m.plan_people), 0) AS plan,
                    coalesce(sum(m.actual_people), 0) AS actual
-            FROM (SELECT unnest([2018, 2019, 2020]) AS year) y
+            FROM (SELECT unnest($plan_years) AS year) y
             LEFT JOIN mart_county_year m ON m.year = y.year AND m.as_of = $as_of AND m.pathway = $pathway
                  AND m.county_code IN (SELECT county_code FROM sel)
             GROUP BY y.year),
         villages_before AS (
-            SELECT 'villages' AS level, 2017 AS year, count(*) FILTER (WHERE v.planned_exit_year <= 2017) AS plan,
-                   count(*) FILTER (WHERE v.actual_exit_year <= 2017) AS actual
+            SELECT 'villages' AS level, $before AS year, count(*) FILTER (WHERE v.planned_exit_year <= $before) AS plan,
+                   count(*) FILTER (WHERE v.actual_exit_year <= $before) AS actual
             FROM dim_village v WHERE v.county_code IN (SELECT county_code FROM sel)),
         villages_during AS (
             SELECT 'villages' AS level, y.year, coalesce(sum(m.plan_villages), 0) AS plan,
                    coalesce(sum(m.actual_villages), 0) AS actual
-            FROM (SELECT unnest([2018, 2019, 2020]) AS year) y
+            FROM (SELECT unnest($plan_years) AS year) y
             LEFT JOIN mart_county_year m ON m.year = y.year AND m.as_of = $as_of AND m.pathway = 'all'
                  AND m.county_code IN (SELECT county_code FROM sel)
             GROUP BY y.year),
         counties AS (
             SELECT 'counties' AS level, y.year,
-                   count(*) FILTER (WHERE greatest(s.planned_exit_year, 2017) = y.year) AS plan,
-                   count(*) FILTER (WHERE greatest(s.actual_exit_year, 2017) = y.year
+                   count(*) FILTER (WHERE greatest(s.planned_exit_year, $before) = y.year) AS plan,
+                   count(*) FILTER (WHERE greatest(s.actual_exit_year, $before) = y.year
                                     AND make_date(s.actual_exit_year, 12, 31) <= $as_of::DATE) AS actual
-            FROM (SELECT unnest([2017, 2018, 2019, 2020]) AS year) y
+            FROM (SELECT unnest($schedule_years) AS year) y
             LEFT JOIN sel s ON s.is_poverty_county
             GROUP BY y.year)
         SELECT level, year, plan::BIGINT AS plan, actual::BIGINT AS actual
         FROM (SELECT * FROM people UNION ALL SELECT * FROM villages_before UNION ALL SELECT * FROM villages_during
               UNION ALL SELECT * FROM counties)
         ORDER BY level, year""",
-        _p(f, scope),
+        _p(f, scope, plan_years=list(settings.PLAN_YEARS), schedule_years=list(settings.SCHEDULE_YEARS),
+           before=settings.BEFORE_PLAN),
     )
 
 
@@ -276,26 +277,30 @@ def county_metrics(f: Filters, scope: frozenset) -> pd.DataFrame:
 
 
 def ranking(f: Filters, scope: frozenset, share: float) -> pd.DataFrame:
-    """Prefectures (province view) or the counties of the chosen prefecture, by progress to date:
-    cumulative exits since 2018 against what the plan expects by the as-of date (earlier years in full,
-    the seasonal `share` of this year), with villages behind schedule."""
+    """Prefectures (province view) or the counties of the chosen prefecture, by progress to date
+    (dashboard.progress): `plan` = what the plan expects by the as-of date (earlier years in full, the
+    seasonal `share` of this year for people), `actual` = cumulative exits since 2018, completion and status,
+    with villages behind schedule."""
     cm = county_metrics(f, scope)
     cm = cm[cm["is_poverty_county"].fillna(False).astype(bool)]
     lvl = "villages" if f.level == "villages" else "people"
     if f.level == "counties":
+        start = settings.PLAN_START_YEAR
         planned, actual = cm["planned_exit_year"].fillna(9999), cm["actual_exit_year"].fillna(9999)
-        cm = cm.assign(plan=((planned >= 2018) & (planned <= f.year)).astype(int),
-                       actual=((actual >= 2018) & (actual <= f.year) & (planned >= 2018)).astype(int))
+        cm = cm.assign(plan=((planned >= start) & (planned <= f.year)).astype(int),
+                       actual=((actual >= start) & (actual <= f.year) & (planned >= start)).astype(int))
     else:
-        expected = cm[f"plan_before_{lvl}"] + cm[f"plan_{lvl}"].fillna(0) * (share if lvl == "people" else 1.0)
+        expected = progress.expected_to_date(cm[f"plan_before_{lvl}"], cm[f"plan_{lvl}"].fillna(0), share, lvl)
         cm = cm.assign(plan=expected.round(), actual=cm[f"cum_actual_{lvl}"])
     by_pref = not (f.prefecture or f.county)
     key, name = ("prefecture_code", "prefecture_name") if by_pref else ("county_code", "county_name")
     g = (cm.groupby([key, name], as_index=False)
          .agg(plan=("plan", "sum"), actual=("actual", "sum"), villages_behind=("villages_behind", "sum")))
     g = g.rename(columns={key: "code", name: "name"})
-    g["completion"] = (g["actual"] / g["plan"].where(g["plan"] > 0)).astype("float64")
+    judged = progress.assess(g["actual"], g["plan"], f.level, f.as_of.number)
+    g["completion"] = judged["completion"]
     g["gap"] = g["plan"] - g["actual"]
+    g["status"] = judged["status"]
     return g.sort_values(["completion", "code"], ascending=[True, True], na_position="last").reset_index(drop=True)
 
 
@@ -315,7 +320,7 @@ def pathways(f: Filters, scope: frozenset) -> pd.DataFrame:
     df = df[df["pathway"].isin(order)].copy()
     num = ["plan_people", "actual_people", "plan_households", "actual_households"]
     df[num] = df[num].fillna(0).astype("int64")
-    df["unit"] = df["pathway"].map(lambda p: "households" if p in ("housing", "water") else "people")
+    df["unit"] = df["pathway"].map(lambda p: "households" if p in HOUSEHOLD_PATHWAYS else "people")
     in_households = df["unit"] == "households"
     df["plan"] = df["plan_households"].where(in_households, df["plan_people"])
     df["actual"] = df["actual_households"].where(in_households, df["actual_people"])

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import charts, db, imaging, measures, meeting
+from dashboard import charts, db, imaging, meeting, progress
 from dashboard import queries as Q
 from dashboard.filters import Filters
 from dashboard.i18n import fmt_count, fmt_date, fmt_pct, t
@@ -98,13 +98,10 @@ def facts(code: str, quarter: str, lang: str = "zh") -> Facts:
     name = t("province", lang) if lvl == "province" else names.get(code, code)
     k = charts.kpis(f, scope)
     share, basis, basis_year, q = charts.seasonal(f)
-    rag = {lv: measures.rag(k[lv]["cum_actual"], k[lv].get("plan_before", 0), k[lv]["plan"], share, lv, q)
-           for lv in LEVELS}
-    proj = measures.projection(k["people"]["actual"], share) if q < 4 else None
-    cm = charts.chart_data("map", f, scope)  # county metrics + expected_people and completion (to date)
-    cm = cm[cm["is_poverty_county"].fillna(False).astype(bool)].copy()
-    cm["rag"] = [measures.rag(ca or 0, pb or 0, 0 if pd.isna(p) else p, share, "people", q)[0]
-                 for ca, pb, p in zip(cm["cum_actual_people"], cm["plan_before_people"], cm["plan_people"])]
+    rag = {lv: progress.rag(k[lv]["cum_actual"], k[lv]["plan_before"], k[lv]["plan"], share, lv, q) for lv in LEVELS}
+    proj = progress.projection(k["people"]["actual"], share) if q < 4 else None
+    cm = charts.county_progress(f, scope)  # county metrics + expected_people, completion and status (to date)
+    cm = cm[cm["is_poverty_county"].fillna(False).astype(bool)].rename(columns={"status": "rag"})
     if lvl == "province":
         ch = Q.prefectures(scope).rename(columns={"prefecture_code": "code", "prefecture_name": "name"})
     elif lvl == "prefecture":
@@ -311,10 +308,7 @@ def build_docx(scope_code: str, as_of: str | None, db_path: str | Path | None = 
     _heading(doc, "一、总体进展", 1)
     _para(doc, summary_text(fx, len(bc), len(bv)))
     _table(doc, KPI_HEADER, kpi_rows(fx))
-    rule = t("rag_rule", date=fmt_date(fx.as_of), share=fmt_pct(fx.share),
-             basis=t("profile_last_year", year=fx.basis_year) if fx.basis == "last_year" else t("profile_default"),
-             g="100%", a="85%")
-    _para(doc, rule, size=9, color="3E4C59")
+    _para(doc, progress.rule_sentence("zh", fx.as_of, fx.share, fx.basis, fx.basis_year), size=9, color="3E4C59")
 
     _heading(doc, "二、退出进度：计划与实际", 1)
     s = {lv: fx.schedules[lv].set_index("year") for lv in LEVELS}

@@ -5,6 +5,10 @@ from 31 December of Y."""
 import duckdb
 
 from etl.contract import PATHWAYS
+from etl.paths import INCIDENCE_EXIT, PLAN_START_YEAR, PLAN_YEARS
+
+_YEARS = ", ".join(str(y) for y in PLAN_YEARS)  # SQL list literal of the plan years
+_EXIT = f"{INCIDENCE_EXIT:.0%}"
 
 # pathway -> (people target indicator, households target indicator)
 PATHWAY_TARGETS = {"all": ("people_exit", "households_exit")} | {
@@ -55,7 +59,7 @@ villages AS (
     GROUP BY ALL),
 grid AS (
     SELECT s.as_of, c.county_code, y.year, pw.*
-    FROM mart_snapshot s CROSS JOIN dim_county c CROSS JOIN (SELECT unnest([2018, 2019, 2020]) AS year) y
+    FROM mart_snapshot s CROSS JOIN dim_county c CROSS JOIN (SELECT unnest([{_YEARS}]) AS year) y
     CROSS JOIN pw)
 SELECT g.as_of, g.county_code, CAST(g.year AS SMALLINT) AS year, g.pathway,
        tp.target AS plan_people, coalesce(a.people, 0) AS actual_people,
@@ -156,7 +160,7 @@ hh_plan AS (
     FROM latest GROUP BY ALL),
 village_plan AS (
     SELECT county_code, planned_exit_year AS year, count(*) AS villages FROM dim_village
-    WHERE planned_exit_year >= 2018 GROUP BY ALL),
+    WHERE planned_exit_year >= {PLAN_START_YEAR} GROUP BY ALL),
 target_vs_rows AS (
     SELECT 'county' AS level, t.county_code AS code, t.year,
            CASE t.indicator WHEN 'people_exit' THEN '县计划脱贫人口 = 户表计划人口之和'
@@ -172,13 +176,13 @@ target_vs_rows AS (
 year_end AS (SELECT as_of FROM mart_snapshot WHERE month(as_of) = 12 AND day(as_of) = 31),
 village_exit AS (
     SELECT 'village' AS level, m.village_code AS code, m.actual_exit_year AS year,
-           '退出村贫困发生率 < 3%' AS check_name, 0.03 AS expected, round(m.incidence, 4) AS actual
+           '退出村贫困发生率 < {_EXIT}' AS check_name, {INCIDENCE_EXIT} AS expected, round(m.incidence, 4) AS actual
     FROM mart_village_status m JOIN year_end y ON y.as_of = m.as_of
-    WHERE year(m.as_of) = m.actual_exit_year AND m.incidence >= 0.03),
+    WHERE year(m.as_of) = m.actual_exit_year AND m.incidence >= {INCIDENCE_EXIT}),
 county_exit AS (
-    SELECT 'county', m.county_code, c.actual_exit_year, '摘帽县贫困发生率 < 3%', 0.03, round(m.incidence, 4)
+    SELECT 'county', m.county_code, c.actual_exit_year, '摘帽县贫困发生率 < {_EXIT}', {INCIDENCE_EXIT}, round(m.incidence, 4)
     FROM mart_county_status m JOIN year_end y ON y.as_of = m.as_of JOIN dim_county c USING (county_code)
-    WHERE year(m.as_of) = c.actual_exit_year AND m.incidence >= 0.03)
+    WHERE year(m.as_of) = c.actual_exit_year AND m.incidence >= {INCIDENCE_EXIT})
 SELECT r.level, r.code, coalesce(c.county_name, v.village_name) AS name, r.check_name, CAST(r.year AS SMALLINT) AS year,
        CAST(r.expected AS DOUBLE) AS expected, CAST(r.actual AS DOUBLE) AS actual,
        CAST(r.actual - r.expected AS DOUBLE) AS difference

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboard import exports, figures, measures
+from dashboard import exports, figures, progress
 from dashboard.filters import Filters
 from dashboard.i18n import fmt_count, fmt_date, fmt_number, fmt_pct
 
@@ -70,22 +70,22 @@ def test_fmt_date_pct_number():
 # ---- measures
 def test_expected_share_uses_last_year_profile_or_default():
     prof = pd.DataFrame({"year": [2018] * 4, "quarter": [1, 2, 3, 4], "people": [10, 30, 60, 900], "share": [0] * 4})
-    share, basis, year = measures.expected_share(prof, 2019, 2)
+    share, basis, year = progress.expected_share(prof, 2019, 2)
     assert basis == "last_year" and year == 2018 and share == pytest.approx(0.04)
-    share, basis, _ = measures.expected_share(prof, 2018, 3, default=(0.05, 0.15, 0.30, 1.0))
+    share, basis, _ = progress.expected_share(prof, 2018, 3, default=(0.05, 0.15, 0.30, 1.0))
     assert (share, basis) == (0.30, "default")
 
 
 def test_rag_thresholds_and_year_end_rule():
-    assert measures.rag(100, 0, 1000, 0.10, "people", 2)[0] == "green"
-    assert measures.rag(86, 0, 1000, 0.10, "people", 2)[0] == "amber"
-    assert measures.rag(84, 0, 1000, 0.10, "people", 2)[0] == "red"
-    assert measures.rag(0, 0, 10, 0.10, "villages", 2)[0] == "year_end"  # not painted red mid-year
-    assert measures.rag(5, 0, 10, 1.0, "villages", 4)[0] == "red"
+    assert progress.rag(100, 0, 1000, 0.10, "people", 2)[0] == "green"
+    assert progress.rag(86, 0, 1000, 0.10, "people", 2)[0] == "amber"
+    assert progress.rag(84, 0, 1000, 0.10, "people", 2)[0] == "red"
+    assert progress.rag(0, 0, 10, 0.10, "villages", 2)[0] == "year_end"  # not painted red mid-year
+    assert progress.rag(5, 0, 10, 1.0, "villages", 4)[0] == "red"
     # ahead of plan is not behind: little left to do this year because most got out last year
-    assert measures.rag(1_890, 1_420, 470, 1.0, "people", 4)[0] == "green"
-    assert measures.rag(1_500, 1_420, 470, 0.10, "people", 2) == ("green", pytest.approx(1_500 / 1_467))
-    assert measures.projection(150, 0.3) == pytest.approx(500)
+    assert progress.rag(1_890, 1_420, 470, 1.0, "people", 4)[0] == "green"
+    assert progress.rag(1_500, 1_420, 470, 0.10, "people", 2) == ("green", pytest.approx(1_500 / 1_467))
+    assert progress.projection(150, 0.3) == pytest.approx(500)
 
 
 # ---- exports

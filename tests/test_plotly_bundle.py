@@ -85,7 +85,8 @@ def _sql(path, sql):
 def test_every_figure_the_app_builds_uses_only_bundled_trace_types(wh):
     from dashboard import charts
     from dashboard import queries as Q
-    from dashboard.filters import LEVELS, METRICS, VIEWS, Filters
+    from dashboard.filters import LEVELS, VIEWS, Filters
+    from dashboard.metrics import METRICS
 
     _, bundled = _header()
     scope = Q.viewer_scope()
@@ -94,11 +95,11 @@ def test_every_figure_the_app_builds_uses_only_bundled_trace_types(wh):
     county, village = _sql(wh, """SELECT county_code, village_code FROM fct_household_snapshot
                                    JOIN dim_village USING (county_code, village_code)
                                    WHERE lon IS NOT NULL ORDER BY 1, 2 LIMIT 1""")[0]
-    # the charts of each page: overview, county, village, meeting (map slide)
-    plan = [("schedule", {}), ("map", {}), ("ranking", {}), ("pathways", {}),
-            ("schedule", {"county": county}), ("pathways", {"county": county}),
-            ("village_map", {"county": county}), ("breakdown", {"county": county}),
-            ("history", {"county": county}), ("v_history", {"village": village})]
+    # every chart of the registry, in the contexts the pages draw it (overview charts also on the county page)
+    ctx_of = {None: [{}, {"county": county}], "county": [{"county": county}], "village": [{"village": village}]}
+    plan = [(name, ctx) for name, c in charts.CHARTS.items() if c.figure for ctx in ctx_of[c.context]]
+    assert {"schedule", "map", "ranking", "pathways", "village_map", "breakdown", "history", "v_history"} <= {
+        name for name, _ in plan}
     seen: dict[str, set[str]] = {}
     for quarter in (quarters[0], quarters[-1]):
         for level in LEVELS:

@@ -9,7 +9,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from dashboard import charts
 from dashboard import components as C
 from dashboard import queries as Q
-from dashboard.filters import Filters
+from dashboard.filters import LEVELS, VIEWS, Filters
 from dashboard.i18n import t
 from dashboard.pagekit import (
     LOCATION,
@@ -57,8 +57,8 @@ def layout(code=None, **query):
         ]),
         C.filter_bar(fe, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("pathway", "as_of", "level")),
     ]
-    Q.prefetch((Q.schedules, fc, scope), (Q.totals, fc, scope), (Q.villages, fe, code, scope),
-               (Q.pathways, fc, scope), (Q.breakdown, fe, code, scope), (Q.county_history, code, scope))
+    charts.prefetch(("schedule", "pathways", "villages", "breakdown", "history"), fe, scope, {"county": code},
+                    extra=charts.kpi_queries(fc, scope))
     share, basis, basis_year, q = charts.seasonal(fc)
     k = charts.kpis(fc, scope)
     vdf = Q.villages(fe, code, scope)
@@ -81,13 +81,13 @@ def layout(code=None, **query):
         return figure_or_message(name, fe, {"county": code}, height)
 
     children += [
-        html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], fc, q, share) for lv in ("people", "villages", "counties")]),
+        html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], fc, q, share) for lv in LEVELS]),
         C.rule_text(fc, share, basis, basis_year, fe.as_of_date),
         html.Div(className="grid-2", children=[
             C.graph_card("schedule", f"{P}-schedule", lang, height=420, figure=chart("schedule"),
                          extra=dcc.RadioItems(
                              id=f"{P}-view", value=f.view, inline=True, className="radio",
-                             options=[{"label": t(v, lang), "value": v} for v in ("annual", "cumulative")])),
+                             options=[{"label": t(v, lang), "value": v} for v in VIEWS])),
             C.graph_card("pathways", f"{P}-pathways", lang, height=420, figure=chart("pathways")),
         ]),
         html.Div(className="grid-2", children=[

@@ -8,8 +8,9 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from dashboard import charts
 from dashboard import components as C
 from dashboard import queries as Q
-from dashboard.filters import METRICS, Filters
+from dashboard.filters import LEVELS, VIEWS, Filters
 from dashboard.i18n import t
+from dashboard.metrics import METRICS
 from dashboard.pagekit import (
     LOCATION,
     attach_geometry,
@@ -36,17 +37,17 @@ def layout(**query):
     if not fe.quarter:
         children.append(C.message(t("empty", lang)))
         return html.Main(className="page", children=children)
-    Q.prefetch((Q.schedules, fe, scope), (Q.totals, fe, scope), (Q.county_metrics, fe, scope), (Q.pathways, fe, scope))
+    charts.prefetch(("schedule", "ranking", "map", "pathways"), fe, scope, extra=charts.kpi_queries(fe, scope))
     share, basis, basis_year, q = charts.seasonal(fe)
     k = charts.kpis(fe, scope)
     children += [
-        html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], fe, q, share) for lv in ("people", "villages", "counties")]),
+        html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], fe, q, share) for lv in LEVELS]),
         C.rule_text(fe, share, basis, basis_year, fe.as_of_date),
         html.Div(className="grid-2", children=[
             C.graph_card("schedule", f"{P}-schedule", lang, height=440, figure=figure_or_message("schedule", fe),
                          extra=dcc.RadioItems(
                              id=f"{P}-view", value=f.view, inline=True, className="radio",
-                             options=[{"label": t(v, lang), "value": v} for v in ("annual", "cumulative")])),
+                             options=[{"label": t(v, lang), "value": v} for v in VIEWS])),
             C.graph_card("ranking", f"{P}-ranking", lang, height=440, cls="scroll",
                          figure=figure_or_message("ranking", fe)),
         ]),

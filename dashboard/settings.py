@@ -1,0 +1,24 @@
+"""Business settings of the dashboard (one place): plan years, the on-track thresholds, the default seasonal
+profile and the poverty-incidence marks. Read from the environment with defaults. The plan years and the 3 %
+exit standard are also what the ETL builds its marts with, so they come from etl.paths."""
+
+import os
+
+from etl.paths import INCIDENCE_EXIT, PLAN_START_YEAR, PLAN_YEARS
+
+BEFORE_PLAN = PLAN_START_YEAR - 1  # the schedule's "before 2018" row
+SCHEDULE_YEARS = (BEFORE_PLAN, *PLAN_YEARS)
+# Expected cumulative share of a year's people target by the end of Q1..Q4, used for a year whose
+# previous year has no quarterly exit profile (2018). Override: GANSU_DEFAULT_PROFILE="0.05,0.15,0.30,1".
+DEFAULT_QUARTER_PROFILE = tuple(
+    float(x) for x in os.environ.get("GANSU_DEFAULT_PROFILE", "0.05,0.15,0.30,1.0").split(",")
+)
+# On-track status: green at >= RAG_GREEN of the expected-to-date, amber at >= RAG_AMBER, red below.
+RAG_GREEN = float(os.environ.get("GANSU_RAG_GREEN", "1.0"))
+RAG_AMBER = float(os.environ.get("GANSU_RAG_AMBER", "0.85"))
+# Poverty-incidence marks: exit standard (INCIDENCE_EXIT) and the county / village deep-tracking thresholds.
+INCIDENCE_WATCH_COUNTY = 0.20
+INCIDENCE_WATCH_VILLAGE = 0.30
+
+__all__ = ["BEFORE_PLAN", "DEFAULT_QUARTER_PROFILE", "INCIDENCE_EXIT", "INCIDENCE_WATCH_COUNTY",
+           "INCIDENCE_WATCH_VILLAGE", "PLAN_START_YEAR", "PLAN_YEARS", "RAG_AMBER", "RAG_GREEN", "SCHEDULE_YEARS"]
