@@ -157,9 +157,6 @@ class Filters:
         kw.setdefault("notices", ())
         return dataclasses.replace(self, **kw)
 
-    def to_dict(self) -> dict:
-        return self.to_query()
-
     # ---- SQL ----
     @property
     def as_of(self) -> Quarter | None:

@@ -8,7 +8,6 @@ keyed by meta.warehouse_version, so a new load invalidates them.
 from __future__ import annotations
 
 import contextlib
-import csv
 import functools
 import re
 import threading
@@ -453,23 +452,20 @@ def reject_samples(limit: int = 200) -> pd.DataFrame:
 @cached
 def reconciliation(scope: frozenset) -> pd.DataFrame:
     df = _df("SELECT * FROM mart_reconciliation WHERE coalesce(difference, 0) <> 0 ORDER BY level, code, check_name")
-    # province-level rows have no county code; county/village rows are limited to the viewer's scope
-    keep = df["code"].astype(str).str[:6].isin(scope) | (df["level"] == "province")
+    # county and village rows are limited to the viewer's scope (a village code starts with its county's)
+    keep = df["code"].astype(str).str[:6].isin(scope)
     return df[keep].reset_index(drop=True)
 
 
-@functools.lru_cache(maxsize=1)
+# reference tables the ETL loads from data/reference (etl/load.py), with the file each comes from
+_REF_TABLES = {"ref_counties": "gansu_counties.csv", "ref_province_totals": "gansu_province_totals.csv"}
+
+
+@cached
 def reference_sources() -> pd.DataFrame:
-    """Distinct source URLs of the reference facts (data/reference/*.csv), with the file and rows citing them."""
-    rows = []
-    for path in sorted(paths.REFERENCE_DIR.glob("*.csv")):
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            for r in csv.DictReader(fh):
-                for url in (r.get("source_url") or "").split("|"):
-                    url = url.strip()
-                    if url:
-                        rows.append({"file": path.name, "source_url": url})
-    df = pd.DataFrame(rows, columns=["file", "source_url"])
-    if df.empty:
-        return df.assign(rows=pd.Series(dtype="int64"))
-    return df.groupby(["file", "source_url"], as_index=False).size().rename(columns={"size": "rows"})
+    """Distinct source URLs of the reference facts (the ref_* tables), with the file and rows citing them."""
+    union = " UNION ALL ".join(
+        f"SELECT '{file}' AS file, trim(unnest(string_split(source_url, '|'))) AS source_url FROM {table}"
+        for table, file in _REF_TABLES.items())
+    return _df(f"""SELECT file, source_url, count(*) AS rows FROM ({union}) WHERE source_url <> ''
+                   GROUP BY ALL ORDER BY file, source_url""")
