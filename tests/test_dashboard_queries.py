@@ -124,3 +124,21 @@ def test_prefetch_fills_the_cache_the_page_then_reads(wh, monkeypatch):
     Q.schedule(f, scope, "villages"), Q.totals(f, scope), Q.pathways(f, scope)
     assert calls == []
     Q.prefetch((lambda: 1 / 0,))  # errors are left to the real call: nothing raises here
+
+
+def test_reference_sources_from_the_loaded_ref_tables_match_the_csv_files(wh):
+    """The data page's sources come from the ref_* tables the ETL loaded; the oracle reads the CSV files."""
+    import csv
+    from collections import Counter
+
+    from etl import paths
+
+    want = Counter()
+    for name in ("gansu_counties.csv", "gansu_province_totals.csv"):
+        with open(paths.REFERENCE_DIR / name, encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                want.update((name, u.strip()) for u in row["source_url"].split("|") if u.strip())
+    got = Q.reference_sources()
+    assert len(want) > 10
+    assert {(r.file, r.source_url): r.rows for r in got.itertuples()} == dict(want)
+    assert list(got["file"]) == sorted(got["file"])
