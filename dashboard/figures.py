@@ -173,9 +173,8 @@ def choropleth_figure(df: pd.DataFrame, *, metric: str, lang: str, title: str, s
         geojson=counties_geojson, featureidkey="properties.code", locations=df["county_code"],
         z=cls.astype(float), zmin=-0.5, zmax=n - 0.5, colorscale=scale, customdata=custom,
         marker=dict(line=dict(color="#6B7280", width=0.5)),
-        hovertemplate="<b>%{customdata[0]}</b>（%{customdata[1]}）<br>" + metric_name
-                      + "：%{customdata[2]}<extra></extra>" if lang == "zh" else
-                      "<b>%{customdata[0]}</b> (%{customdata[1]})<br>" + metric_name + ": %{customdata[2]}<extra></extra>",
+        hovertemplate="<b>%{customdata[0]}</b>" + t("paren", lang, text="%{customdata[1]}") + "<br>" + metric_name
+                      + t("colon", lang) + "%{customdata[2]}<extra></extra>",
         colorbar=dict(tickvals=list(range(n)), ticktext=labels, title=dict(text=""), len=0.8, thickness=18,
                       outlinecolor="#6B7280", outlinewidth=1),
         meta="counties", name=metric_name,
@@ -189,6 +188,15 @@ def choropleth_figure(df: pd.DataFrame, *, metric: str, lang: str, title: str, s
         ))
     return _figure(traces, title, subtitle, height, margin=dict(l=10, r=10, t=80, b=10), clickmode="event",
                    dragmode=False, geo=_GEO | dict(bgcolor="white"))
+
+
+def big_screen(fig: dict, *, background: str, text: str) -> dict:
+    """A figure restyled for the meeting room's screen: no title, the theme's background and text colour, no
+    margins."""
+    layout = _merge(fig["layout"], dict(paper_bgcolor=background, font=dict(size=22, color=text),
+                                        margin=dict(l=0, r=0, t=10, b=0), geo=dict(bgcolor=background)))
+    layout.pop("title", None)
+    return {"data": fig["data"], "layout": layout}
 
 
 _GEO = dict(fitbounds="locations", visible=False, projection=dict(type="mercator"))
@@ -250,8 +258,7 @@ def pathways_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -
     if df.empty:
         return empty_figure(t("empty", lang), title, subtitle)
     d = df.iloc[::-1]
-    names = [t(f"pw_{p}", lang) + (f"（{t('households', lang)}）" if u == "households" and lang == "zh"
-                                   else f" ({t('households', lang)})" if u == "households" else "")
+    names = [t(f"pw_{p}", lang) + (t("paren", lang, text=t("households", lang)) if u == "households" else "")
              for p, u in zip(d["pathway"], d["unit"])]
     traces = [
         dict(type="bar", y=names, x=d["plan"], orientation="h", name=t("plan", lang), marker=dict(color=theme.PLAN),

@@ -157,6 +157,22 @@ CATALOG: dict[str, tuple[str, str]] = {
     "d_refs": ("公开数据来源", "Sources of the reference facts"),
     "d_no_rejects": ("没有被拒绝的数据行。", "No rejected rows."),
     "county_page": ("县详情", "County"),
+    # county and village pages
+    "col_code": ("代码", "Code"),
+    "col_household_id": ("户编号", "Household ID"),
+    "col_head_masked": ("户主（脱敏）", "Head (masked)"),
+    "col_id_masked": ("证件号码（脱敏）", "ID number (masked)"),
+    "col_size": ("人口", "Size"),
+    "col_exit_date": ("脱贫日期", "Exit date"),
+    # meeting mode
+    "mt_overview": ("{name} · {year}脱贫攻坚进度", "{name} · {year} progress"),
+    "mt_counties_behind": ("脱贫人口进度滞后的贫困县", "Counties behind"),
+    "mt_none": ("无", "none"),
+    "mt_behind_title": ("进度滞后：{counties} 个县 · {villages} 个村", "Behind schedule：{counties} counties · {villages} villages"),
+    "mt_exited_since": ("累计脱贫", "Exited since 2018"),
+    "mt_progress": ("进度", "Progress"),
+    "mt_no_county_behind": ("没有进度滞后的贫困县", "No county behind"),
+    "mt_paused": ("已暂停（空格继续）", "Paused (space to resume)"),
     "village_page": ("村详情", "Village"),
 }
 
@@ -204,6 +220,11 @@ def fmt_count(n, unit: str = "people", lang: str = DEFAULT_LANG) -> str:
     if lang == "en":
         return f"{fmt_number(n, 'en')} {sg if n == 1 else pl}".strip()
     return fmt_number(n, "zh") + zh
+
+
+def fmt_int(n) -> str:
+    """A whole number with thousands separators in either language (tables): 1,234; '—' when missing."""
+    return "—" if n is None or (isinstance(n, float) and math.isnan(n)) else f"{int(n):,}"
 
 
 def fmt_pct(x, lang: str = DEFAULT_LANG, digits: int = 1) -> str:

@@ -76,7 +76,7 @@ def decorate(fig: go.Figure, *, title: str, scope: str, as_of, source: str, demo
     lay = out.layout
     w = int(width or lay.width or DEFAULT_WIDTH)
     h = int(height or lay.height or DEFAULT_HEIGHT)
-    sep = "：" if lang == "zh" else ": "
+    sep = t("colon", lang)
     as_of_text = f"{t('as_of', lang)}{sep}{fmt_date(as_of, lang)}" if as_of else ""
     sub = " · ".join(p for p in (scope, as_of_text) if p)
     m = lay.margin

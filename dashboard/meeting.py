@@ -1,6 +1,6 @@
 """Meeting mode, pure logic: URL parameters, the slide sequence, navigation, themes and contrast.
 
-No Dash, no I/O. The page (dashboard/pages/meeting.py) and the PPTX report (dashboard/report.py) both
+No Dash, no I/O. The page (dashboard/pages/meeting.py) and the PPTX report (dashboard/pptx_report.py) both
 build their slides from `sequence()`.
 """
 

@@ -181,18 +181,21 @@ def download(_clicks, data, ctx_data):
 )
 def report(_clicks, data, ctx_data):
     """Word report or PowerPoint deck for the scope on screen (county > prefecture > province), as of the
-    quarter on screen: the same documents as `python -m dashboard.report`."""
+    quarter on screen: the same documents as `python -m dashboard.report`, on the app's own connection."""
     if not ctx.triggered_id or not ctx.triggered or not ctx.triggered[0].get("value"):
         return no_update
-    from dashboard import report as R
+    data, fname = report_file(ctx.triggered_id["fmt"], Q.resolve(Filters.parse(data or {})), ctx_data or {})
+    return dcc.send_bytes(data, fname)
 
-    f = Q.resolve(Filters.parse(data or {}))
-    ctx_data = ctx_data or {}
+
+def report_file(fmt: str, f: Filters, ctx_data: dict) -> tuple[bytes, str]:
+    """(bytes, file name) of the report the header buttons ask for."""
+    from dashboard import docx_report, pptx_report
+
     county = ctx_data.get("county") or (ctx_data.get("village") or "")[:6] or f.county
-    scope = county or f.prefecture or "620000"
-    fmt = ctx.triggered_id["fmt"]
-    build = R.build_docx if fmt == "docx" else R.build_pptx
-    return dcc.send_bytes(build(scope, f.as_of_date, db.db_path()), f"{scope}_{f.quarter or 'latest'}_report.{fmt}")
+    code = county or f.prefecture or "620000"
+    build = docx_report.build_docx if fmt == "docx" else pptx_report.build_pptx
+    return build(code, f.as_of_date), f"{code}_{f.quarter or 'latest'}_report.{fmt}"
 
 
 GRID_ROW_PX, GRID_CHROME_PX = 42, 110  # AG Grid's row height; header + pagination bar

@@ -132,7 +132,7 @@ def _reports():
     F = _facts_module()
     for code, qtr, lang in itertools.product(("620000", PREFECTURE, COUNTY), QUARTERS, LANGS):
         fx = F.facts(code, qtr, lang)
-        d = {k: v for k, v in vars(fx).items() if k != "f"}
+        d = {k: v for k, v in vars(fx).items() if k not in ("f", "filters")}  # filters: named by the key
         d = {k: v.to_dict("records") if isinstance(v, pd.DataFrame) else
              {a: b.to_dict("records") for a, b in v.items()} if k == "schedules" else v for k, v in d.items()}
         d["behind_counties"] = F.behind_counties(fx).to_dict("records")

@@ -159,17 +159,17 @@ def test_rule_sentence_on_the_page_says_the_thresholds_in_force(thresholds):
     assert "Green at ≥ 90%, amber at ≥ 70%, red below" in en
 
 
-def test_word_report_rule_sentence_says_the_thresholds_in_force(thresholds, tiny_warehouse):
+def test_word_report_rule_sentence_says_the_thresholds_in_force(thresholds, demo):
     import io
     import shutil
 
     import docx
 
-    from dashboard import report
+    from dashboard import docx_report
 
     if shutil.which("chromium") is None:
         pytest.skip("charts are rendered by kaleido/chromium")
-    doc = docx.Document(io.BytesIO(report.build_docx("620000", "2019-12-31", tiny_warehouse)))
+    doc = docx.Document(io.BytesIO(docx_report.build_docx("622926", "2019-12-31")))
     rule = next(p.text for p in doc.paragraphs if p.text.startswith("进度规则"))
     assert "达到90%为绿色，70%以上为黄色，低于70%为红色" in rule
     assert "达到100%" not in rule and "85%" not in rule

@@ -1,4 +1,5 @@
-"""Word and PowerPoint reports (dashboard.report), checked against etl.summary (not against the module)."""
+"""Word and PowerPoint reports (dashboard.docx_report, dashboard.pptx_report, the dashboard.report CLI), checked
+against etl.summary (not against the module)."""
 
 import io
 import shutil
@@ -9,7 +10,9 @@ import pptx
 import pytest
 from docx.oxml.ns import qn
 
-from dashboard import report
+from dashboard import db, docx_report, pptx_report, report
+from dashboard import queries as Q
+from dashboard.filters import Filters
 from dashboard.i18n import fmt_count
 from etl.summary import summary
 
@@ -21,8 +24,18 @@ def _n(v) -> str:
 
 
 @pytest.fixture(scope="module")
-def province_docx(demo_warehouse):
-    return docx.Document(io.BytesIO(report.build_docx("620000", "2020-12-31", demo_warehouse)))
+def demo_db(demo_warehouse):
+    """The process pointed at the demo warehouse, as the app or the CLI does before building a report."""
+    db.configure(demo_warehouse)
+    Q.clear_cache()
+    yield demo_warehouse
+    db.configure(None)
+    Q.clear_cache()
+
+
+@pytest.fixture(scope="module")
+def province_docx(demo_db):
+    return docx.Document(io.BytesIO(docx_report.build_docx("620000", "2020-12-31")))
 
 
 def _table_with(doc, first_header):
@@ -65,13 +78,13 @@ def test_docx_summary_paragraph_words_and_labels(province_docx, demo_warehouse):
 
 def test_docx_east_asian_font(province_docx):
     normal = province_docx.styles["Normal"].element.rPr.rFonts
-    assert normal.get(qn("w:eastAsia")) == report.EA_FONT
+    assert normal.get(qn("w:eastAsia")) == docx_report.EA_FONT
     runs = [r for p in province_docx.paragraphs for r in p.runs if r.text.strip()]
-    assert runs and all(r.element.rPr.rFonts.get(qn("w:eastAsia")) == report.EA_FONT for r in runs)
+    assert runs and all(r.element.rPr.rFonts.get(qn("w:eastAsia")) == docx_report.EA_FONT for r in runs)
 
 
-def test_docx_prefecture_snaps_to_quarter_end(demo_warehouse):
-    d = docx.Document(io.BytesIO(report.build_docx("622900", "2019-08-15", demo_warehouse)))
+def test_docx_prefecture_snaps_to_quarter_end(demo_db):
+    d = docx.Document(io.BytesIO(docx_report.build_docx("622900", "2019-08-15")))
     text = "\n".join(p.text for p in d.paragraphs)
     assert "临夏" in text
     assert "2019年8月15日不是已载入的季度末" in text and "2019年6月30日" in text
@@ -79,9 +92,9 @@ def test_docx_prefecture_snaps_to_quarter_end(demo_warehouse):
     assert len(d.inline_shapes) >= 3
 
 
-def test_pptx_meeting_sequence(demo_warehouse):
+def test_pptx_meeting_sequence(demo_db, demo_warehouse):
     s = summary(demo_warehouse)
-    p = pptx.Presentation(io.BytesIO(report.build_pptx("620000", "2020-12-31", demo_warehouse)))
+    p = pptx.Presentation(io.BytesIO(pptx_report.build_pptx("620000", "2020-12-31")))
     slides = list(p.slides)
     with duckdb.connect(str(demo_warehouse), read_only=True) as con:
         n_pref = con.execute("SELECT count(DISTINCT prefecture_code) FROM dim_county").fetchone()[0]
@@ -92,6 +105,19 @@ def test_pptx_meeting_sequence(demo_warehouse):
     first = "\n".join(sh.text_frame.text for sh in slides[0].shapes if sh.has_text_frame)
     assert fmt_count(s["people"]["actual"]["2020"], "people") in first
     assert fmt_count(s["people"]["plan"]["2020"], "people") in first
+
+
+def test_report_button_keeps_the_apps_connection(demo_db):
+    """The header's report buttons build on the app's connection: a request in flight on it (here: a cursor
+    opened before) must still work afterwards (the callback used to reconfigure the database, closing it)."""
+    from dashboard import pagekit
+
+    in_flight = db.cursor()
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        (n,) = con.execute("SELECT count(*) FROM dim_county").fetchone()
+    data, name = pagekit.report_file("docx", Q.resolve(Filters.parse({"as_of": "2019Q2"})), {"county": "622926"})
+    assert name == "622926_2019Q2_report.docx" and data[:2] == b"PK"
+    assert in_flight.execute("SELECT count(*) FROM dim_county").fetchone() == (n,)
 
 
 def test_cli(demo_warehouse, tmp_path, capsys):

@@ -45,13 +45,13 @@ def layout(code=None, **query):
             " › ", html.Span(info["county_name"])]),
         html.H2(info["county_name"], className="page-title", id="county-name"),
         html.Div(className="facts", children=[
-            html.Span([t("f_ctype", lang), "：" if lang == "zh" else ": ",
+            html.Span([t("f_ctype", lang), t("colon", lang),
                        html.B(t(f"ctype_{info['poverty_type']}", lang) if _has(info["poverty_type"]) else
                               t("non_poverty", lang) if not info["is_poverty_county"] else "—")]),
-            html.Span([t("f_deep", lang), "：" if lang == "zh" else ": ",
+            html.Span([t("f_deep", lang), t("colon", lang),
                        html.B(t(f"deep_{info['deep_poverty']}", lang) if _has(info["deep_poverty"]) else "—")]),
-            html.Span([t("m_planned_year", lang), "：" if lang == "zh" else ": ", html.B(_yr(info["planned_exit_year"], lang))]),
-            html.Span([t("m_actual_year", lang), "：" if lang == "zh" else ": ", html.B(_yr(info["actual_exit_year"], lang)
+            html.Span([t("m_planned_year", lang), t("colon", lang), html.B(_yr(info["planned_exit_year"], lang))]),
+            html.Span([t("m_actual_year", lang), t("colon", lang), html.B(_yr(info["actual_exit_year"], lang)
                    if _has(info["actual_exit_year"]) and f"{int(info['actual_exit_year'])}-12-31" <= fe.as_of_date
                    else t("not_exited", lang) if info["is_poverty_county"] else "—")]),
         ]),
@@ -65,7 +65,7 @@ def layout(code=None, **query):
     vdf = vdf.assign(status_label=vdf["status"].map(lambda s: t(f"st_{s}", lang)),
                      incidence_pct=vdf["incidence"].map(lambda x: None if x != x or x is None else round(x * 100, 2)))
     cols = [
-        {"field": "village_code", "headerName": "代码" if lang == "zh" else "Code", "maxWidth": 150},
+        {"field": "village_code", "headerName": t("col_code", lang), "maxWidth": 150},
         {"field": "village_name", "headerName": t("col_village", lang)},
         {"field": "township_name", "headerName": t("col_township", lang)},
         {"field": "status_label", "headerName": t("col_status", lang)},

@@ -14,10 +14,10 @@ import logging
 import traceback
 
 import dash
-import plotly.graph_objects as go
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
-from dashboard import charts, meeting, report, theme
+from dashboard import charts, figures, meeting, theme
+from dashboard import facts as F
 from dashboard import queries as Q
 from dashboard.i18n import fmt_count, fmt_date, fmt_pct, t
 from dashboard.pagekit import attach_geometry, geo_config, safe_layout
@@ -44,7 +44,7 @@ def _style(theme: str) -> dict:
 @safe_layout
 def layout(**query):
     p = _params(query)
-    fx = report.facts(p.scope, p.quarter, p.lang)
+    fx = F.facts(p.scope, p.quarter, p.lang)
     seq = meeting.sequence(p.scope, list(fx.children["code"]))
     state = {"params": {"scope": p.scope, "interval": p.interval, "theme": p.theme, "quarter": p.quarter,
                         "lang": p.lang},
@@ -61,7 +61,7 @@ def layout(**query):
             html.Button("▶", id=f"{P}-next", n_clicks=0, title="→", className="mt-btn"),
         ]),
         html.Div(className="mt-footer", children=[
-            html.Span(f"{t('as_of', p.lang)}{'：' if p.lang == 'zh' else ': '}{fmt_date(fx.as_of, p.lang)}",
+            html.Span(f"{t('as_of', p.lang)}{t('colon', p.lang)}{fmt_date(fx.as_of, p.lang)}",
                       className="mt-asof", id=f"{P}-asof"),
             html.Span(t("source_text", p.lang), className="mt-source"),
             html.Span(t("demo_label", p.lang), className="mt-demo", id=f"{P}-demo") if fx.demo else None,
@@ -85,7 +85,7 @@ def _kpis(fx, lang) -> html.Div:
         status = fx.rag[lv][0]
         comp = k["actual"] / k["plan"] if k["plan"] else None
         sub = f"{t('kpi_plan', lang)} {fmt_count(k['plan'], UNITS[lv], lang)} · {fmt_pct(comp, lang)}"
-        out.append(_kpi(f"{t(f'level_{lv}', lang)} · {t('year_fmt', lang, year=fx.f.year)}",
+        out.append(_kpi(f"{t(f'level_{lv}', lang)} · {t('year_fmt', lang, year=fx.filters.year)}",
                         fmt_count(k["actual"], UNITS[lv], lang),
                         sub, RAG_CLASS.get(status, ""), f"{theme.RAG_SYMBOL.get(status, '')} {t('rag_' + status, lang)}"))
     return html.Div(className="mt-kpis", children=out)
@@ -96,7 +96,7 @@ def _slide(sl: meeting.Slide, fx, p: meeting.Params, idx: int, n: int):
     names = Q.names(Q.viewer_scope())
     if sl.kind == "overview":
         cum = fx.kpis["people"]
-        body = [html.H1(f"{fx.name} · {t('year_fmt', lang, year=fx.f.year)}{'脱贫攻坚进度' if lang == 'zh' else ' progress'}"),
+        body = [html.H1(t("mt_overview", lang, name=fx.name, year=t("year_fmt", lang, year=fx.filters.year))),
                 _kpis(fx, lang),
                 html.P(f"{t('kpi_cum', lang, start=2018)}：{fmt_count(cum['cum_actual'], 'people', lang)} / "
                        f"{fmt_count(cum['total'], 'people', lang)}" + (
@@ -107,15 +107,15 @@ def _slide(sl: meeting.Slide, fx, p: meeting.Params, idx: int, n: int):
                 dcc.Graph(id=f"{P}-map", className="mt-map", config={**geo_config(), "displayModeBar": False,
                                                                        "staticPlot": True})]
     elif sl.kind == "unit":
-        sub = report.facts(sl.code, p.quarter, lang)
-        bc = report.behind_counties(sub)
-        names_behind = "、".join(bc["county_name"].head(8)) if len(bc) else ("无" if lang == "zh" else "none")
-        body = [html.H1(f"{names.get(sl.code, sl.code)} · {t('year_fmt', lang, year=fx.f.year)}"), _kpis(sub, lang),
-                html.P(f"{'脱贫人口进度滞后的贫困县' if lang == 'zh' else 'Counties behind'}：{len(bc)} · {names_behind}",
+        sub = F.facts(sl.code, p.quarter, lang)
+        bc = F.behind_counties(sub)
+        names_behind = "、".join(bc["county_name"].head(8)) if len(bc) else t("mt_none", lang)
+        body = [html.H1(f"{names.get(sl.code, sl.code)} · {t('year_fmt', lang, year=fx.filters.year)}"), _kpis(sub, lang),
+                html.P(f"{t('mt_counties_behind', lang)}：{len(bc)} · {names_behind}",
                        className="mt-line")]
     else:
-        bc = report.behind_counties(fx)
-        bv = report.behind_villages(fx)
+        bc = F.behind_counties(fx)
+        bv = F.behind_villages(fx)
         rows = [html.Tr([html.Td(r.county_name), html.Td(r.prefecture_name or ""),
                          html.Td(fmt_count(r.cum_actual_people, "people", lang)),
                          html.Td(fmt_pct(r.completion, lang)),
@@ -123,14 +123,13 @@ def _slide(sl: meeting.Slide, fx, p: meeting.Params, idx: int, n: int):
                 for r in bc.head(8).itertuples()]
         vrows = [html.Tr([html.Td(r.village_name), html.Td(r.county_name), html.Td(fmt_pct(r.incidence, lang))])
                  for r in bv.head(6).itertuples()]
-        body = [html.H1(f"{'进度滞后' if lang == 'zh' else 'Behind schedule'}：{len(bc)} "
-                        f"{'个县' if lang == 'zh' else 'counties'} · {len(bv):,} {'个村' if lang == 'zh' else 'villages'}"),
+        body = [html.H1(t("mt_behind_title", lang, counties=len(bc), villages=f"{len(bv):,}")),
                 html.Div(className="mt-two", children=[
                     html.Table(className="mt-table", children=[html.Thead(html.Tr([
                         html.Th(t("f_county", lang)), html.Th(t("f_prefecture", lang)),
-                        html.Th("累计脱贫" if lang == "zh" else "Exited since 2018"),
-                        html.Th("进度" if lang == "zh" else "Progress"), html.Th(t("col_status", lang))])),
-                        html.Tbody(rows)]) if rows else html.P("没有进度滞后的贫困县" if lang == "zh" else "No county behind", className="mt-line"),
+                        html.Th(t("mt_exited_since", lang)), html.Th(t("mt_progress", lang)),
+                        html.Th(t("col_status", lang))])),
+                        html.Tbody(rows)]) if rows else html.P(t("mt_no_county_behind", lang), className="mt-line"),
                     html.Table(className="mt-table", children=[html.Thead(html.Tr([
                         html.Th(t("col_village", lang)), html.Th(t("f_county", lang)),
                         html.Th(t("col_incidence", lang))])), html.Tbody(vrows)]) if vrows else None,
@@ -169,16 +168,13 @@ def _render(index, state):
     slides = [meeting.Slide(k, c) for k, c in state["slides"]]
     i = (index or 0) % len(slides)
     try:
-        fx = report.facts(p.scope, p.quarter, p.lang)
+        fx = F.facts(p.scope, p.quarter, p.lang)
         body = _slide(slides[i], fx, p, i, len(slides))
         raw = no_update
         if slides[i].kind == "map":
-            fig = go.Figure(charts.figure("map", fx.f, Q.viewer_scope(), height=860))
-            fig.update_layout(paper_bgcolor=meeting.THEMES[p.theme]["bg"], title=None,
-                              font=dict(size=22, color=meeting.THEMES[p.theme]["text"]),
-                              margin=dict(l=0, r=0, t=10, b=0))
-            fig.update_geos(bgcolor=meeting.THEMES[p.theme]["bg"])
-            raw = fig.to_plotly_json()
+            colours = meeting.THEMES[p.theme]
+            raw = figures.big_screen(charts.figure("map", fx.filters, Q.viewer_scope(), height=860),
+                                     background=colours["bg"], text=colours["text"])
     except Exception as e:  # noqa: BLE001 - a slide never shows a traceback
         log.error("meeting slide failed: %s", traceback.format_exc())
         body, raw = html.Div(t("error", p.lang, msg=type(e).__name__), className="mt-body"), no_update
@@ -198,7 +194,7 @@ attach_geometry(f"{P}-map-raw", f"{P}-map")
 def _pause(n, state):
     paused = bool(n and n % 2 == 1)
     lang = ((state or {}).get("params") or {}).get("lang", "zh")
-    return paused, (("已暂停（空格继续）" if lang == "zh" else "Paused (space to resume)") if paused else "")
+    return paused, (t("mt_paused", lang) if paused else "")
 
 
 # Freeze the snapshot in the URL (no reload): a reload or a copied link shows the same quarter.

@@ -29,7 +29,7 @@ def layout(code=None, **query):
     hist = Q.village_history(code, scope)
     now = hist[hist["quarter_label"] == fe.quarter]
     r = now.iloc[0] if len(now) else None
-    sep = "：" if lang == "zh" else ": "
+    sep = t("colon", lang)
 
     def fact(label, value):
         return html.Span([label, sep, html.B(value)])
@@ -47,24 +47,24 @@ def layout(code=None, **query):
                   fact(t("col_people_left", lang), fmt_count(r["remaining_people"], "people", lang))]
     hh = Q.households(fe, code, scope)
     cols = [{"field": c, "headerName": h} for c, h in (
-        ("household_id", "户编号" if lang == "zh" else "Household ID"),
-        ("head_name", "户主（脱敏）" if lang == "zh" else "Head (masked)"),
-        ("head_id_number", "证件号码（脱敏）" if lang == "zh" else "ID number (masked)"),
-        ("household_size", "人口" if lang == "zh" else "Size"),
+        ("household_id", t("col_household_id", lang)),
+        ("head_name", t("col_head_masked", lang)),
+        ("head_id_number", t("col_id_masked", lang)),
+        ("household_size", t("col_size", lang)),
         ("household_attribute", t("dim_attribute", lang)),
         ("main_cause", t("dim_cause", lang)),
         ("pathways", t("f_pathway", lang)),
         ("planned_exit_year", t("col_planned", lang)),
         ("status", t("col_status", lang)),
-        ("exit_date", "脱贫日期" if lang == "zh" else "Exit date"))]
+        ("exit_date", t("col_exit_date", lang)))]
     children += [
         html.Div(className="breadcrumb", children=[
             dcc.Link(t("province", lang), href=C.href("/", f, prefecture=None, county=None)), " › ",
             dcc.Link(info["prefecture_name"] or "", href=C.href("/", f, prefecture=info["prefecture_code"], county=None)),
             " › ", dcc.Link(info["county_name"], href=C.href(f"/county/{info['county_code']}", f)),
             " › ", html.Span(info["village_name"])]),
-        html.H2(f"{info['village_name']}（{info['county_name']}）" if lang == "zh"
-                else f"{info['village_name']} ({info['county_name']})", className="page-title", id="village-name"),
+        html.H2(info["village_name"] + t("paren", lang, text=info["county_name"]), className="page-title",
+                id="village-name"),
         html.Div(className="facts", children=facts),
         C.filter_bar(fe, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("as_of",)),
         C.graph_card("v_history", f"{P}-history", lang, height=400, figure=figure_or_message("v_history", fe, ctx)),

@@ -1,0 +1,161 @@
+"""The facts of one scope (province, prefecture or county) at one snapshot: KPIs, status, schedules, pathways,
+counties with their progress, the sub-units and the lists of what is behind. Meeting mode and both report
+writers (dashboard.docx_report, dashboard.pptx_report) read them; so do the charts of a scope as images."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+
+from dashboard import charts, imaging, meeting, progress
+from dashboard import queries as Q
+from dashboard.filters import LEVELS, Filters
+from dashboard.i18n import fmt_date, t
+
+
+class ReportError(ValueError):
+    """Bad scope or date, said so the user can fix it."""
+
+
+def snap(as_of: str | dt.date | None) -> tuple[str, str, bool]:
+    """(quarter label, quarter-end date, snapped?) of the latest loaded snapshot on or before `as_of`
+    (None = the latest)."""
+    snaps = Q.snapshots()
+    if snaps.empty:
+        raise ReportError("the warehouse holds no household snapshot")
+    dates = [str(d)[:10] for d in snaps["as_of"]]
+    labels = list(snaps["quarter_label"])
+    if as_of is None:
+        return labels[-1], dates[-1], False
+    want = str(as_of)[:10]
+    dt.date.fromisoformat(want)  # raises ValueError on a bad date
+    ok = [i for i, d in enumerate(dates) if d <= want]
+    if not ok:
+        raise ReportError(f"no snapshot on or before {want}: the first loaded quarter ends {dates[0]}")
+    i = ok[-1]
+    return labels[i], dates[i], dates[i] != want
+
+
+def filters_for(code: str, quarter: str, lang: str = "zh") -> Filters:
+    scope = Q.viewer_scope()
+    lvl = meeting.scope_level(code)
+    if lvl == "province":
+        return Filters(quarter=quarter, lang=lang)
+    if lvl == "prefecture":
+        if code not in set(Q.prefectures(scope)["prefecture_code"]):
+            raise ReportError(f"unknown prefecture code {code}")
+        return Filters(prefecture=code, quarter=quarter, lang=lang)
+    if code not in scope:
+        raise ReportError(f"unknown county code {code}")
+    return Filters(county=code, quarter=quarter, lang=lang)
+
+
+@dataclasses.dataclass
+class Facts:
+    code: str
+    name: str
+    level: str  # province | prefecture | county
+    filters: Filters
+    quarter: str
+    as_of: str
+    kpis: dict
+    share: float
+    basis: str
+    basis_year: int | None
+    q: int
+    rag: dict
+    projection: float | None
+    schedules: dict
+    pathways: pd.DataFrame
+    counties: pd.DataFrame  # county_metrics + rag
+    children: pd.DataFrame  # code, name of sub-units (prefectures / counties)
+    demo: bool
+
+
+def facts(code: str, quarter: str, lang: str = "zh") -> Facts:
+    scope = Q.viewer_scope()
+    f = filters_for(code, quarter, lang)
+    names = Q.names(scope)
+    lvl = meeting.scope_level(code)
+    name = t("province", lang) if lvl == "province" else names.get(code, code)
+    k = charts.kpis(f, scope)
+    share, basis, basis_year, q = charts.seasonal(f)
+    rag = {lv: progress.rag(k[lv]["cum_actual"], k[lv]["plan_before"], k[lv]["plan"], share, lv, q) for lv in LEVELS}
+    proj = progress.projection(k["people"]["actual"], share) if q < 4 else None
+    cm = charts.county_progress(f, scope)  # county metrics + expected_people, completion and status (to date)
+    cm = cm[cm["is_poverty_county"].fillna(False).astype(bool)].rename(columns={"status": "rag"})
+    if lvl == "province":
+        ch = Q.prefectures(scope).rename(columns={"prefecture_code": "code", "prefecture_name": "name"})
+    elif lvl == "prefecture":
+        c = Q.counties(scope)
+        ch = c[c["prefecture_code"] == code][["county_code", "county_name"]].rename(
+            columns={"county_code": "code", "county_name": "name"})
+    else:
+        ch = pd.DataFrame(columns=["code", "name"])
+    return Facts(code=code, name=name, level=lvl, filters=f, quarter=quarter, as_of=f.as_of_date, kpis=k, share=share,
+                 basis=basis, basis_year=basis_year, q=q, rag=rag, projection=proj,
+                 schedules={lv: Q.schedule(f, scope, lv) for lv in LEVELS}, pathways=Q.pathways(f, scope),
+                 counties=cm.reset_index(drop=True), children=ch.reset_index(drop=True),
+                 demo=Q.meta().get("demo") == "true")
+
+
+def behind_counties(fx: Facts) -> pd.DataFrame:
+    c = fx.counties
+    return c[c["rag"].isin(["red", "amber"])].sort_values(["completion", "county_code"]).reset_index(drop=True)
+
+
+def behind_villages(fx: Facts) -> pd.DataFrame:
+    scope = Q.viewer_scope()
+    frames = []
+    for _, r in fx.counties.iterrows():
+        v = Q.villages(fx.filters, r["county_code"], scope)
+        v = v[v["status"] == "behind"]
+        if len(v):
+            frames.append(v.assign(county_name=r["county_name"], prefecture_name=r["prefecture_name"]))
+    if not frames:
+        return pd.DataFrame(columns=["village_code", "village_name", "township_name", "county_name",
+                                     "prefecture_name", "incidence", "remaining_people", "planned_exit_year"])
+    return (pd.concat(frames, ignore_index=True)
+            .sort_values(["incidence", "village_code"], ascending=[False, True]).reset_index(drop=True))
+
+
+def snap_note(requested: str | None, fx: Facts, snapped: bool) -> str:
+    if requested and snapped:
+        return (f"所选日期{fmt_date(requested)}不是已载入的季度末；本报告使用该日期之前最近一个已载入季度末"
+                f"（{fmt_date(fx.as_of)}，{fx.quarter}）的数据。")
+    return f"数据截止{fmt_date(fx.as_of)}（{fx.quarter}季度快照）。"
+
+
+
+# ---------------------------------------------------------------- the scope's charts as images (both writers)
+def _stamp(fx: Facts) -> dict:
+    return dict(scope=fx.name, as_of=fx.as_of, source=t("source_text"), demo=fx.demo, lang="zh")
+
+
+def _png(fig, fx: Facts, title: str, width=1400, height=None) -> bytes:
+    return imaging.figure_to_image(fig, "png", title=title, width=width, height=height, scale=2, **_stamp(fx))
+
+
+def schedule_png(fx: Facts, scope) -> bytes:
+    fig = charts.figure("schedule", fx.filters, scope)
+    return _png(fig, fx, fx.filters.title("ch_schedule", Q.names(scope)), height=620)
+
+
+def map_png(fx: Facts, scope) -> bytes | None:
+    if fx.level == "county":
+        return None
+    try:
+        from dashboard.geoprep import map_geometry
+
+        g = map_geometry()
+    except Exception:  # noqa: BLE001 - a report without a map is still a report
+        return None
+    fig = charts.figure("map", fx.filters, scope, counties_geojson=g["counties"], prefectures_geojson=g["prefectures"])
+    return _png(fig, fx, fx.filters.title("m_completion", Q.names(scope)), height=900)
+
+
+def pathways_png(fx: Facts, scope) -> bytes:
+    fig = charts.figure("pathways", fx.filters, scope)
+    return _png(fig, fx, fx.filters.title("ch_pathways", Q.names(scope)), height=620)
