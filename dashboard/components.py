@@ -27,7 +27,7 @@ def header(f: Filters, path: str, meta: dict, as_of: str | None) -> html.Header:
             dcc.Link(t("nav_overview", lang), href=href("/", f, county=None), className="nav-link"),
             dcc.Link(t("nav_data", lang), href=href("/data", f), className="nav-link"),
             html.A(t("nav_meeting", lang), href=f"/meeting?scope={f.county or f.prefecture or '620000'}"
-                   f"&quarter={f.quarter or ''}&lang={lang}", className="nav-link"),
+                   f"&as_of={f.as_of or ''}&lang={lang}", className="nav-link"),
             html.Button(t("report_docx", lang), id={"type": "report", "fmt": "docx"}, className="btn-report",
                         n_clicks=0, title=t("report_hint", lang)),
             html.Button(t("report_pptx", lang), id={"type": "report", "fmt": "pptx"}, className="btn-report",
@@ -80,8 +80,8 @@ def filter_bar(f: Filters, prefectures, counties, quarters, *, prefix: str, fiel
             + [{"label": t(f"deep_{x}", lang), "value": x} for x in DEEP], f.deep or allv),
         _dd(f"{prefix}-pathway", t("f_pathway", lang), [{"label": t("pw_all", lang), "value": allv}]
             + [{"label": t(f"pw_{p}", lang), "value": p} for p in PATHWAYS], f.pathway),
-        _dd(f"{prefix}-as-of", t("f_as_of", lang), [{"label": quarter_label(Quarter.parse(q).end, lang), "value": q} for q in quarters],
-            f.quarter),
+        _dd(f"{prefix}-as-of", t("f_as_of", lang), [{"label": quarter_label(Quarter.parse(q), lang), "value": q} for q in quarters],
+            f.as_of and f.as_of.label),
     ]
     keep = {"prefecture": "prefecture", "county": "county", "ctype": "ctype", "deep": "deep",
             "pathway": "pathway", "as-of": "as_of"}
@@ -96,6 +96,7 @@ def filter_bar(f: Filters, prefectures, counties, quarters, *, prefix: str, fiel
 
 
 def kpi_card(level: str, k: dict, f: Filters, quarter: int, share: float):
+    """One level's KPI card; `quarter` = the as-of quarter's number (1..4), `share` = the seasonal share."""
     lang = f.lang
     status, _ = progress.rag(k["cum_actual"], k["plan_before"], k["plan"], share, level, quarter)
     expected = round(progress.expected_to_date(k["plan_before"], k["plan"], share, level))

@@ -20,6 +20,7 @@ from dashboard.facts import (
 )
 from dashboard.filters import LEVELS
 from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_pct, t
+from dashboard.quarter import Quarter
 
 EA_FONT = "Microsoft YaHei"  # east-Asian font Word uses for Chinese (w:eastAsia)
 LATIN_FONT = "Calibri"
@@ -30,9 +31,9 @@ def summary_text(fx: Facts, behind_c: int, behind_v: int) -> str:
     k, y = fx.kpis, fx.filters.year
     p = k["people"]
     comp = p["actual"] / p["plan"] if p["plan"] else None
-    s = (f"截至{fmt_date(fx.as_of)}，{fx.name}{y}年已脱贫{fmt_count(p['actual'], 'people')}，"
+    s = (f"截至{fmt_date(fx.as_of.end)}，{fx.name}{y}年已脱贫{fmt_count(p['actual'], 'people')}，"
          f"完成年度计划（{fmt_count(p['plan'], 'people')}）的{fmt_pct(comp)}；")
-    if fx.q < 4:
+    if fx.as_of.number < 4:
         s += (f"按季节进度此时应完成年度计划的{fmt_pct(fx.share)}，{t('rag_' + fx.rag['people'][0])}；"
               f"按当前进度预计全年脱贫{fmt_count(round(fx.projection or 0), 'people')}。")
     else:
@@ -115,14 +116,15 @@ def kpi_rows(fx: Facts) -> list[list[str]]:
 KPI_HEADER = ["指标", "年度计划", "年度完成", "完成率", "按进度应完成", "状态", "累计完成", "三年总任务"]
 
 
-def build_docx(scope_code: str, as_of: str | None) -> bytes:
+def build_docx(code: str, as_of: Quarter | str | None) -> bytes:
+    """The Word report of place `code` as of a loaded quarter, a date (snapped to the quarter before) or the latest."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
-    quarter, _, snapped = snap(as_of)
-    fx = facts(scope_code, quarter)
+    quarter, snapped = snap(as_of)
+    fx = facts(code, quarter)
     scope = Q.viewer_scope()
     bc, bv = behind_counties(fx), behind_villages(fx)
 
@@ -140,12 +142,12 @@ def build_docx(scope_code: str, as_of: str | None) -> bytes:
             rpr.insert(0, fonts)
         fonts.set(qn("w:eastAsia"), EA_FONT)
     doc.styles["Normal"].font.size = Pt(11)
-    doc.core_properties.title = f"{fx.name}脱贫攻坚进度报告（{fx.quarter}）"
+    doc.core_properties.title = f"{fx.name}脱贫攻坚进度报告（{fx.as_of}）"
     doc.core_properties.language = "zh-CN"
 
     t0 = doc.add_heading(level=0)
     _ea(t0.add_run(f"{fx.name}脱贫攻坚三年行动进度报告"))
-    _para(doc, f"数据截止：{fmt_date(fx.as_of)}（{fx.quarter}） · 来源：{t('source_text')}", size=10, color="3E4C59")
+    _para(doc, f"数据截止：{fmt_date(fx.as_of.end)}（{fx.as_of}） · 来源：{t('source_text')}", size=10, color="3E4C59")
     if fx.demo:
         _para(doc, t("demo_label") + "：" + t("demo_notice"), bold=True, size=10, color="8E0E1E")
     _para(doc, snap_note(as_of, fx, snapped), size=10)
@@ -153,7 +155,7 @@ def build_docx(scope_code: str, as_of: str | None) -> bytes:
     _heading(doc, "一、总体进展", 1)
     _para(doc, summary_text(fx, len(bc), len(bv)))
     _table(doc, KPI_HEADER, kpi_rows(fx))
-    _para(doc, progress.rule_sentence("zh", fx.as_of, fx.share, fx.basis, fx.basis_year), size=9, color="3E4C59")
+    _para(doc, progress.rule_sentence("zh", fx.as_of.end, fx.share, fx.basis, fx.basis_year), size=9, color="3E4C59")
 
     _heading(doc, "二、退出进度：计划与实际", 1)
     s = {lv: fx.schedules[lv].set_index("year") for lv in LEVELS}
@@ -169,7 +171,7 @@ def build_docx(scope_code: str, as_of: str | None) -> bytes:
         rows.append(row)
     _table(doc, ["年度", "脱贫人口计划", "脱贫人口实际", "贫困村退出计划", "贫困村退出实际", "贫困县摘帽计划",
                  "贫困县摘帽实际"], rows)
-    _para(doc, f"注：实际数为截至{fmt_date(fx.as_of)}的数据；贫困县摘帽按批准年度计，当年12月31日起计入。", size=9)
+    _para(doc, f"注：实际数为截至{fmt_date(fx.as_of.end)}的数据；贫困县摘帽按批准年度计，当年12月31日起计入。", size=9)
     doc.add_picture(io.BytesIO(schedule_png(fx, scope)), width=Cm(17))
 
     if fx.level != "county":
@@ -212,7 +214,7 @@ def build_docx(scope_code: str, as_of: str | None) -> bytes:
 
     _heading(doc, "六、数据说明", 1)
     for line in (
-        f"数据截止：{fmt_date(fx.as_of)}（{fx.quarter}季度快照）。{snap_note(as_of, fx, snapped)}",
+        f"数据截止：{fmt_date(fx.as_of.end)}（{fx.as_of}季度快照）。{snap_note(as_of, fx, snapped)}",
         f"来源：{t('source_text')}。",
         "计划数来自甘发〔2018〕20号及分县年度目标；实际数来自建档立卡动态管理数据季度快照。",
         "贫困发生率＝剩余贫困人口÷农村人口；发生率低于3%的村、县可申请退出。",

@@ -13,43 +13,46 @@ from dashboard import charts, imaging, meeting, progress
 from dashboard import queries as Q
 from dashboard.filters import LEVELS, Filters
 from dashboard.i18n import fmt_date, t
+from dashboard.quarter import Quarter
 
 
 class ReportError(ValueError):
     """Bad scope or date, said so the user can fix it."""
 
 
-def snap(as_of: str | dt.date | None) -> tuple[str, str, bool]:
-    """(quarter label, quarter-end date, snapped?) of the latest loaded snapshot on or before `as_of`
-    (None = the latest)."""
-    snaps = Q.snapshots()
-    if snaps.empty:
+def snap(as_of: Quarter | str | dt.date | None) -> tuple[Quarter, bool]:
+    """(the loaded snapshot quarter, snapped?) for `as_of`: a quarter (must be loaded), a date (the latest loaded
+    quarter ending on or before it; snapped when it is not that quarter's end) or None (the latest)."""
+    loaded = [Quarter.parse(label) for label in Q.quarters()]
+    if not loaded:
         raise ReportError("the warehouse holds no household snapshot")
-    dates = [str(d)[:10] for d in snaps["as_of"]]
-    labels = list(snaps["quarter_label"])
     if as_of is None:
-        return labels[-1], dates[-1], False
+        return loaded[-1], False
+    if isinstance(as_of, Quarter):
+        if as_of not in loaded:
+            raise ReportError(f"quarter {as_of} is not loaded")
+        return as_of, False
     want = str(as_of)[:10]
     dt.date.fromisoformat(want)  # raises ValueError on a bad date
-    ok = [i for i, d in enumerate(dates) if d <= want]
+    ok = [q for q in loaded if q.end <= want]
     if not ok:
-        raise ReportError(f"no snapshot on or before {want}: the first loaded quarter ends {dates[0]}")
-    i = ok[-1]
-    return labels[i], dates[i], dates[i] != want
+        raise ReportError(f"no snapshot on or before {want}: the first loaded quarter ends {loaded[0].end}")
+    return ok[-1], ok[-1].end != want
 
 
-def filters_for(code: str, quarter: str, lang: str = "zh") -> Filters:
+def filters_for(code: str, as_of: Quarter, lang: str = "zh") -> Filters:
+    """The dashboard's filters for a place code (620000 province, a prefecture or a county)."""
     scope = Q.viewer_scope()
-    lvl = meeting.scope_level(code)
+    lvl = meeting.place_level(code)
     if lvl == "province":
-        return Filters(quarter=quarter, lang=lang)
+        return Filters(as_of=as_of, lang=lang)
     if lvl == "prefecture":
         if code not in set(Q.prefectures(scope)["prefecture_code"]):
             raise ReportError(f"unknown prefecture code {code}")
-        return Filters(prefecture=code, quarter=quarter, lang=lang)
+        return Filters(prefecture=code, as_of=as_of, lang=lang)
     if code not in scope:
         raise ReportError(f"unknown county code {code}")
-    return Filters(county=code, quarter=quarter, lang=lang)
+    return Filters(county=code, as_of=as_of, lang=lang)
 
 
 @dataclasses.dataclass
@@ -58,13 +61,11 @@ class Facts:
     name: str
     level: str  # province | prefecture | county
     filters: Filters
-    quarter: str
-    as_of: str
+    as_of: Quarter
     kpis: dict
     share: float
     basis: str
     basis_year: int | None
-    q: int
     rag: dict
     projection: float | None
     schedules: dict
@@ -74,11 +75,12 @@ class Facts:
     demo: bool
 
 
-def facts(code: str, quarter: str, lang: str = "zh") -> Facts:
+def facts(code: str, as_of: Quarter, lang: str = "zh") -> Facts:
+    """The facts of the place `code` at the loaded quarter `as_of`."""
     scope = Q.viewer_scope()
-    f = filters_for(code, quarter, lang)
+    f = filters_for(code, as_of, lang)
     names = Q.names(scope)
-    lvl = meeting.scope_level(code)
+    lvl = meeting.place_level(code)
     name = t("province", lang) if lvl == "province" else names.get(code, code)
     k = charts.kpis(f, scope)
     share, basis, basis_year, q = charts.seasonal(f)
@@ -94,8 +96,8 @@ def facts(code: str, quarter: str, lang: str = "zh") -> Facts:
             columns={"county_code": "code", "county_name": "name"})
     else:
         ch = pd.DataFrame(columns=["code", "name"])
-    return Facts(code=code, name=name, level=lvl, filters=f, quarter=quarter, as_of=f.as_of_date, kpis=k, share=share,
-                 basis=basis, basis_year=basis_year, q=q, rag=rag, projection=proj,
+    return Facts(code=code, name=name, level=lvl, filters=f, as_of=f.as_of, kpis=k, share=share,
+                 basis=basis, basis_year=basis_year, rag=rag, projection=proj,
                  schedules={lv: Q.schedule(f, scope, lv) for lv in LEVELS}, pathways=Q.pathways(f, scope),
                  counties=cm.reset_index(drop=True), children=ch.reset_index(drop=True),
                  demo=Q.meta().get("demo") == "true")
@@ -121,17 +123,17 @@ def behind_villages(fx: Facts) -> pd.DataFrame:
             .sort_values(["incidence", "village_code"], ascending=[False, True]).reset_index(drop=True))
 
 
-def snap_note(requested: str | None, fx: Facts, snapped: bool) -> str:
+def snap_note(requested, fx: Facts, snapped: bool) -> str:
     if requested and snapped:
         return (f"所选日期{fmt_date(requested)}不是已载入的季度末；本报告使用该日期之前最近一个已载入季度末"
-                f"（{fmt_date(fx.as_of)}，{fx.quarter}）的数据。")
-    return f"数据截止{fmt_date(fx.as_of)}（{fx.quarter}季度快照）。"
+                f"（{fmt_date(fx.as_of.end)}，{fx.as_of}）的数据。")
+    return f"数据截止{fmt_date(fx.as_of.end)}（{fx.as_of}季度快照）。"
 
 
 
 # ---------------------------------------------------------------- the scope's charts as images (both writers)
 def _stamp(fx: Facts) -> dict:
-    return dict(scope=fx.name, as_of=fx.as_of, source=t("source_text"), demo=fx.demo, lang="zh")
+    return dict(scope=fx.name, as_of=fx.as_of.end, source=t("source_text"), demo=fx.demo, lang="zh")
 
 
 def _png(fig, fx: Facts, title: str, width=1400, height=None) -> bytes:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 
 from dashboard.i18n import LANGS, t
 from dashboard.metrics import METRICS
+from dashboard.quarter import QUARTER_PATTERN, Quarter
 from etl import contract
 
 PATHWAYS = tuple(key for _, key, _ in contract.PATHWAYS)
@@ -23,40 +24,6 @@ CTYPES = contract.POVERTY_TYPES
 DEEP = (*contract.DEEP_POVERTY_TYPES, "any")
 VIEWS = ("annual", "cumulative")
 _CODE6 = re.compile(r"^\d{6}$")
-_QUARTER = re.compile(r"^(20\d\d)Q([1-4])$")
-_QUARTER_END = {1: "03-31", 2: "06-30", 3: "09-30", 4: "12-31"}
-
-
-@dataclasses.dataclass(frozen=True, order=True)
-class Quarter:
-    """A snapshot quarter: '2019Q2' in URLs and the warehouse, ending 2019-06-30."""
-
-    year: int
-    number: int  # 1..4
-
-    @classmethod
-    def parse(cls, label: str | None) -> Quarter | None:
-        """'2019Q2' → Quarter; anything else → None."""
-        m = _QUARTER.match(label or "")
-        return cls(int(m.group(1)), int(m.group(2))) if m else None
-
-    @classmethod
-    def of_date(cls, d) -> Quarter:
-        """The quarter a date (date or 'YYYY-MM-DD…') falls in."""
-        s = str(d)[:10]
-        return cls(int(s[:4]), (int(s[5:7]) - 1) // 3 + 1)
-
-    @property
-    def label(self) -> str:
-        return f"{self.year}Q{self.number}"
-
-    @property
-    def end(self) -> str:
-        """The quarter-end date, 'YYYY-MM-DD'."""
-        return f"{self.year}-{_QUARTER_END[self.number]}"
-
-    def __str__(self) -> str:
-        return self.label
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,12 +33,16 @@ class Filters:
     ctype: str | None = None  # 片区 | 插花
     deep: str | None = None  # 两州一县 | 省定 | any
     pathway: str = "all"
-    quarter: str | None = None  # '2019Q2'; None = latest snapshot
+    as_of: Quarter | None = None  # the snapshot quarter (URL as_of=2019Q2; a label is accepted); None = latest
     level: str = "people"
     metric: str = "completion"
     view: str = "annual"
     lang: str = "zh"
     notices: tuple[str, ...] = dataclasses.field(default=(), compare=False)
+
+    def __post_init__(self):
+        if isinstance(self.as_of, str):
+            object.__setattr__(self, "as_of", Quarter.parse(self.as_of))
 
     # ---- URL ----
     @classmethod
@@ -115,7 +86,7 @@ class Filters:
             ctype=pick("ctype", CTYPES),
             deep=pick("deep", DEEP),
             pathway=pick("pathway", ("all",) + PATHWAYS, default="all"),
-            quarter=pick("as_of", pattern=_QUARTER, known=quarters),
+            as_of=pick("as_of", pattern=QUARTER_PATTERN, known=quarters),
             level=pick("level", LEVELS, default="people"),
             metric=pick("metric", METRICS, default="completion"),
             view=pick("view", VIEWS, default="annual"),
@@ -134,7 +105,7 @@ class Filters:
             ("ctype", self.ctype, None),
             ("deep", self.deep, None),
             ("pathway", self.pathway, "all"),
-            ("as_of", self.quarter, None),
+            ("as_of", self.as_of and self.as_of.label, None),
             ("level", self.level, "people"),
             ("metric", self.metric, "completion"),
             ("view", self.view, "annual"),
@@ -158,11 +129,6 @@ class Filters:
         return dataclasses.replace(self, **kw)
 
     # ---- SQL ----
-    @property
-    def as_of(self) -> Quarter | None:
-        """The as-of quarter (None = not resolved yet: latest snapshot)."""
-        return Quarter.parse(self.quarter)
-
     @property
     def year(self) -> int | None:
         return self.as_of.year if self.as_of else None
@@ -212,7 +178,7 @@ class Filters:
     def filename(self, measure: str, names: Mapping[str, str] | None = None, ext: str = "csv") -> str:
         names = names or {}
         parts = self.scope_parts(names)
-        parts.append(self.quarter or "latest")
+        parts.append(self.as_of.label if self.as_of else "latest")
         parts.append(t(measure, self.lang))
         if self.pathway != "all":
             parts.append(t(f"pw_{self.pathway}", self.lang))

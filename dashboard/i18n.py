@@ -248,8 +248,6 @@ def fmt_date(d, lang: str = DEFAULT_LANG) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def quarter_label(d, lang: str = DEFAULT_LANG) -> str:
-    if isinstance(d, str):
-        d = dt.date.fromisoformat(d[:10])
-    q = (d.month - 1) // 3 + 1
-    return f"{d.year}年第{q}季度" if lang != "en" else f"{d.year} Q{q}"
+def quarter_label(q, lang: str = DEFAULT_LANG) -> str:
+    """A Quarter (dashboard.quarter) → '2019年第2季度' / '2019 Q2'."""
+    return f"{q.year}年第{q.number}季度" if lang != "en" else f"{q.year} Q{q.number}"

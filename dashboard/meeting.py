@@ -9,11 +9,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
+
+from dashboard.filters import Filters
+from dashboard.quarter import Quarter
 
 PROVINCE = "620000"
 INTERVAL_DEFAULT, INTERVAL_MIN, INTERVAL_MAX = 15, 5, 600
-_QUARTER = re.compile(r"^(20\d\d)Q([1-4])$")
 _CODE6 = re.compile(r"^\d{6}$")
 
 # Colours of the two themes. Text/background pairs are checked for contrast ≥ 7:1 (WCAG AAA) in the tests.
@@ -31,48 +33,59 @@ TEXT_PAIRS = [("text", "bg"), ("muted", "bg"), ("text", "panel"), ("muted", "pan
 
 @dataclasses.dataclass(frozen=True)
 class Params:
-    scope: str = PROVINCE  # 620000, a prefecture code or a county code
+    """The meeting's URL: the place shown (URL `scope`), slide interval, theme, and the dashboard's Filters for the
+    frozen snapshot (`as_of`) and the language."""
+
+    place: str = PROVINCE  # 620000, a prefecture code or a county code
     interval: int = INTERVAL_DEFAULT  # seconds per slide
     theme: str = "dark"
-    quarter: str | None = None  # frozen snapshot, e.g. '2019Q2'; None = latest at page open
-    lang: str = "zh"
+    filters: Filters = Filters()  # as_of: the frozen snapshot (None = latest at page open); lang
 
     @classmethod
-    def parse(cls, query: Mapping[str, object] | None, *, quarters: Sequence[str] | None = None,
+    def parse(cls, query: Mapping[str, object] | str | None, *, quarters: Sequence[str] | None = None,
               codes: Sequence[str] | None = None) -> Params:
-        """URL query → Params; anything invalid falls back to the default (never raises)."""
+        """URL query (dict or string) → Params; anything invalid falls back to the default (never raises).
+        Links from before the as_of name (`quarter=2019Q2`) still open their quarter."""
+        if isinstance(query, str):
+            query = parse_qs(query.lstrip("?"), keep_blank_values=True)
         q = {}
         for k, v in (query or {}).items():
             if isinstance(v, (list, tuple)):
                 v = v[-1] if v else ""
             q[k] = "" if v is None else str(v).strip()
-        scope = q.get("scope", "")
-        if not _CODE6.match(scope) or (codes is not None and scope != PROVINCE and scope not in set(codes)):
-            scope = PROVINCE
+        place = q.get("scope", "")
+        if not _CODE6.match(place) or (codes is not None and place != PROVINCE and place not in set(codes)):
+            place = PROVINCE
         try:
             interval = int(float(q.get("interval", INTERVAL_DEFAULT)))
         except ValueError:
             interval = INTERVAL_DEFAULT
         interval = min(max(interval, INTERVAL_MIN), INTERVAL_MAX)
         theme = q.get("theme") if q.get("theme") in THEMES else "dark"
-        quarter = q.get("quarter") or q.get("as_of") or None
-        if quarter and (not _QUARTER.match(quarter) or (quarters is not None and quarter not in set(quarters))):
-            quarter = None
-        if quarter is None and quarters:
-            quarter = list(quarters)[-1]
-        lang = "en" if q.get("lang") == "en" else "zh"
-        return cls(scope=scope, interval=interval, theme=theme, quarter=quarter, lang=lang)
+        as_of = q.get("as_of") or q.get("quarter") or ""
+        f = Filters.parse({"as_of": as_of, "lang": q.get("lang", "")}, quarters=quarters)
+        if f.as_of is None and quarters:
+            f = f.replace(as_of=list(quarters)[-1])
+        return cls(place=place, interval=interval, theme=theme, filters=f.replace(notices=()))
+
+    @property
+    def as_of(self) -> Quarter | None:
+        return self.filters.as_of
+
+    @property
+    def lang(self) -> str:
+        return self.filters.lang
 
     def to_search(self, **override) -> str:
         p = dataclasses.replace(self, **override) if override else self
-        d = {"scope": p.scope, "interval": p.interval, "theme": p.theme}
-        if p.quarter:
-            d["quarter"] = p.quarter
+        d = {"scope": p.place, "interval": p.interval, "theme": p.theme}
+        if p.as_of:
+            d["as_of"] = p.as_of.label
         d["lang"] = p.lang
         return "?" + urlencode(d)
 
 
-def scope_level(code: str) -> str:
+def place_level(code: str) -> str:
     if code == PROVINCE:
         return "province"
     return "prefecture" if code.endswith("00") else "county"
@@ -84,15 +97,15 @@ class Slide:
     code: str  # the scope of the slide (province, prefecture or county code)
 
 
-def sequence(scope: str, children: Sequence[str]) -> list[Slide]:
+def sequence(place: str, children: Sequence[str]) -> list[Slide]:
     """Province: overview → county map → each prefecture in turn → behind schedule.
     Prefecture: overview → county map → each county in turn → behind schedule.
     County: overview → behind schedule (villages). `children` = sub-unit codes in display order."""
-    lvl = scope_level(scope)
+    lvl = place_level(place)
     if lvl == "county":
-        return [Slide("overview", scope), Slide("behind", scope)]
-    return ([Slide("overview", scope), Slide("map", scope)] + [Slide("unit", c) for c in children]
-            + [Slide("behind", scope)])
+        return [Slide("overview", place), Slide("behind", place)]
+    return ([Slide("overview", place), Slide("map", place)] + [Slide("unit", c) for c in children]
+            + [Slide("behind", place)])
 
 
 def step(index: int, n: int, action: str) -> int:

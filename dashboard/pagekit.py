@@ -195,7 +195,7 @@ def report_file(fmt: str, f: Filters, ctx_data: dict) -> tuple[bytes, str]:
     county = ctx_data.get("county") or (ctx_data.get("village") or "")[:6] or f.county
     code = county or f.prefecture or "620000"
     build = docx_report.build_docx if fmt == "docx" else pptx_report.build_pptx
-    return build(code, f.as_of_date), f"{code}_{f.quarter or 'latest'}_report.{fmt}"
+    return build(code, f.as_of), f"{code}_{f.as_of or 'latest'}_report.{fmt}"
 
 
 GRID_ROW_PX, GRID_CHROME_PX = 42, 110  # AG Grid's row height; header + pagination bar

@@ -10,6 +10,7 @@ from dashboard import queries as Q
 from dashboard.facts import Facts, behind_counties, behind_villages, facts, map_png, snap, snap_note
 from dashboard.filters import LEVELS
 from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_pct, t
+from dashboard.quarter import Quarter
 
 EA_FONT = "Microsoft YaHei"  # east-Asian font PowerPoint uses for Chinese (a:ea)
 LATIN_FONT = "Calibri"
@@ -51,7 +52,7 @@ def _footer(slide, fx: Facts, prs, idx: int, n: int):
     W, H = prs.slide_width, prs.slide_height
     unit = W // 100
     _text(slide, unit * 3, H - unit * 6, unit * 60, unit * 4,
-          f"数据截止：{fmt_date(fx.as_of)}（{fx.quarter}） · 来源：{t('source_text')}", 12, color="2E3A4B")
+          f"数据截止：{fmt_date(fx.as_of.end)}（{fx.as_of}） · 来源：{t('source_text')}", 12, color="2E3A4B")
     if fx.demo:
         _text(slide, unit * 64, H - unit * 6, unit * 26, unit * 4, t("demo_label"), 14, bold=True, color="8E0E1E")
     _text(slide, unit * 91, H - unit * 6, unit * 8, unit * 4, meeting.counter(idx, n), 12, color="2E3A4B")
@@ -72,12 +73,13 @@ def _kpi_block(slide, fx: Facts, prs, top):
               16, color="2E3A4B")
 
 
-def build_pptx(scope_code: str, as_of: str | None) -> bytes:
+def build_pptx(code: str, as_of: Quarter | str | None) -> bytes:
+    """The deck of place `code` as of a loaded quarter, a date (snapped to the quarter before) or the latest."""
     from pptx import Presentation
     from pptx.util import Emu
 
-    quarter, _, snapped = snap(as_of)
-    fx = facts(scope_code, quarter)
+    quarter, snapped = snap(as_of)
+    fx = facts(code, quarter)
     scope = Q.viewer_scope()
     prs = Presentation()
     prs.slide_width, prs.slide_height = Emu(12192000), Emu(6858000)  # 16:9

@@ -128,10 +128,10 @@ def quarters() -> list[str]:
 
 def resolve(f: Filters) -> Filters:
     """Fill the as-of quarter with the latest snapshot when the URL does not name one."""
-    if f.quarter:
+    if f.as_of:
         return f
     q = quarters()
-    return f.replace(quarter=q[-1], notices=f.notices) if q else f
+    return f.replace(as_of=q[-1], notices=f.notices) if q else f
 
 
 @cached

@@ -133,6 +133,9 @@ def _reports():
     for code, qtr, lang in itertools.product(("620000", PREFECTURE, COUNTY), QUARTERS, LANGS):
         fx = F.facts(code, qtr, lang)
         d = {k: v for k, v in vars(fx).items() if k not in ("f", "filters")}  # filters: named by the key
+        if hasattr(d.get("as_of"), "end"):  # as_of became a Quarter (it was a date, with quarter and q beside it)
+            q = d["as_of"]
+            d.update(quarter=q.label, as_of=q.end, q=q.number)
         d = {k: v.to_dict("records") if isinstance(v, pd.DataFrame) else
              {a: b.to_dict("records") for a, b in v.items()} if k == "schedules" else v for k, v in d.items()}
         d["behind_counties"] = F.behind_counties(fx).to_dict("records")

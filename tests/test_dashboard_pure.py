@@ -26,7 +26,7 @@ def test_filters_round_trip(qs):
 
 def test_filters_invalid_params_fall_back_with_notice():
     f = Filters.parse({"prefecture": "abc", "level": "planets", "as_of": "2031Q9", "lang": "en"})
-    assert (f.prefecture, f.level, f.quarter, f.lang) == (None, "people", None, "en")
+    assert (f.prefecture, f.level, f.as_of, f.lang) == (None, "people", None, "en")
     assert len(f.notices) == 1 and "prefecture=abc" in f.notices[0] and "level=planets" in f.notices[0]
     # a well-formed code that is not known is also rejected when the known codes are given
     g = Filters.parse({"prefecture": "629900"}, prefectures=["622900"])

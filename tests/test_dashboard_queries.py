@@ -33,7 +33,7 @@ def test_people_schedule_matches_household_facts(wh):
     scope = Q.viewer_scope()
     for (as_of,) in _raw(wh, "SELECT DISTINCT as_of FROM fct_household_snapshot ORDER BY 1"):
         q = f"{as_of.year}Q{(as_of.month - 1) // 3 + 1}"
-        f = Filters(quarter=q)
+        f = Filters(as_of=q)
         got = Q.schedule(f, scope, "people").set_index("year")["actual"].to_dict()
         for y in (2018, 2019, 2020):
             (exp,) = _raw(wh, """SELECT coalesce(sum(household_size), 0) FROM fct_household_snapshot
@@ -104,20 +104,20 @@ def test_queries_run_once_for_all_languages_metrics_and_views(wh, monkeypatch):
     real = Q._df
     monkeypatch.setattr(Q, "_df", lambda *a, **k: calls.append(a[0]) or real(*a, **k))
     scope = Q.viewer_scope()
-    first = Q.schedule(Filters(quarter="2019Q2"), scope, "people")
+    first = Q.schedule(Filters(as_of="2019Q2"), scope, "people")
     n = len(calls)
     assert n >= 1
     for kw in ({"lang": "en"}, {"metric": "gap"}, {"view": "cumulative"}):
-        again = Q.schedule(Filters(quarter="2019Q2", **kw), scope, "people")
+        again = Q.schedule(Filters(as_of="2019Q2", **kw), scope, "people")
         assert again.equals(first)
     assert len(calls) == n
-    Q.schedule(Filters(quarter="2019Q1"), scope, "people")  # another quarter is another query
+    Q.schedule(Filters(as_of="2019Q1"), scope, "people")  # another quarter is another query
     assert len(calls) > n
 
 
 def test_prefetch_fills_the_cache_the_page_then_reads(wh, monkeypatch):
     scope = Q.viewer_scope()
-    f = Filters(quarter="2019Q2")
+    f = Filters(as_of="2019Q2")
     Q.prefetch((Q.schedules, f, scope), (Q.totals, f, scope), (Q.pathways, f, scope))
     calls = []
     monkeypatch.setattr(Q, "_df", lambda *a, **k: calls.append(a[0]))

@@ -32,14 +32,24 @@ def test_step_and_counter():
 def test_params_parse_defaults_clamps_and_freezes_latest_quarter():
     qs = ["2019Q1", "2019Q2", "2020Q4"]
     p = meeting.Params.parse({}, quarters=qs)
-    assert (p.scope, p.interval, p.theme, p.quarter, p.lang) == ("620000", 15, "dark", "2020Q4", "zh")
-    p = meeting.Params.parse({"scope": "622900", "interval": "2", "theme": "light", "quarter": "2019Q2",
+    assert (p.place, p.interval, p.theme, str(p.as_of), p.lang) == ("620000", 15, "dark", "2020Q4", "zh")
+    p = meeting.Params.parse({"scope": "622900", "interval": "2", "theme": "light", "as_of": "2019Q2",
                               "lang": "en"}, quarters=qs, codes=["622900"])
-    assert (p.scope, p.interval, p.theme, p.quarter, p.lang) == ("622900", 5, "light", "2019Q2", "en")
-    p = meeting.Params.parse({"scope": "12", "interval": "x", "theme": "pink", "quarter": "2030Q1"}, quarters=qs)
-    assert (p.scope, p.interval, p.theme, p.quarter) == ("620000", 15, "dark", "2020Q4")
+    assert (p.place, p.interval, p.theme, str(p.as_of), p.lang) == ("622900", 5, "light", "2019Q2", "en")
+    p = meeting.Params.parse({"scope": "12", "interval": "x", "theme": "pink", "as_of": "2030Q1"}, quarters=qs)
+    assert (p.place, p.interval, p.theme, str(p.as_of)) == ("620000", 15, "dark", "2020Q4")
     assert meeting.Params.parse(dict(p=1), quarters=qs).to_search() == (
-        "?scope=620000&interval=15&theme=dark&quarter=2020Q4&lang=zh")
+        "?scope=620000&interval=15&theme=dark&as_of=2020Q4&lang=zh")
+    # the URL is the state: what to_search writes parses back to the same Params
+    p = meeting.Params.parse({"scope": "622900", "as_of": "2019Q1", "lang": "en"}, quarters=qs)
+    assert meeting.Params.parse(p.to_search(), quarters=qs) == p
+
+
+def test_params_old_links_with_quarter_keep_their_quarter():
+    qs = ["2019Q1", "2019Q2", "2020Q4"]
+    p = meeting.Params.parse({"scope": "622900", "quarter": "2019Q2"}, quarters=qs)
+    assert str(p.as_of) == "2019Q2"
+    assert "as_of=2019Q2" in p.to_search() and "quarter=" not in p.to_search()
 
 
 @pytest.mark.parametrize("theme", sorted(meeting.THEMES))
@@ -101,8 +111,8 @@ def test_meeting_page_advances_and_keys(served_demo):
     duo.driver.save_screenshot(str(SHOTS / "meeting_prefecture_dark.png"))
     body.send_keys(Keys.ARROW_LEFT)
     duo.wait_for_text_to_equal("#mt-counter", f"{n - 1} / {total}", timeout=8)
-    # the frozen quarter stays in the URL
-    assert "quarter=2019Q2" in duo.driver.current_url
+    # the frozen quarter stays in the URL (the old link's quarter= is written as as_of=)
+    assert "as_of=2019Q2" in duo.driver.current_url
     assert duo.get_logs() == [], duo.get_logs()
 
 
@@ -112,9 +122,9 @@ def test_meeting_light_theme_freezes_latest_quarter_in_url(served_demo):
     duo.wait_for_element("#meeting-root.meeting-light", timeout=20)
     duo.wait_for_contains_text("#mt-counter", "1 / ", timeout=20)
     deadline = time.time() + 5
-    while "quarter=" not in duo.driver.current_url and time.time() < deadline:
+    while "as_of=" not in duo.driver.current_url and time.time() < deadline:
         time.sleep(0.2)
-    assert "quarter=2020Q4" in duo.driver.current_url
+    assert "as_of=2020Q4" in duo.driver.current_url
     time.sleep(1)
     duo.driver.save_screenshot(str(SHOTS / "meeting_overview_light.png"))
     # go to the last slide (behind schedule) with ←

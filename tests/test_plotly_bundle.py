@@ -105,11 +105,11 @@ def test_every_figure_the_app_builds_uses_only_bundled_trace_types(wh):
         for level in LEVELS:
             for view in VIEWS:
                 for metric in (METRICS if level == "people" and view == "annual" else METRICS[:1]):
-                    f = Filters(quarter=quarter, level=level, view=view, metric=metric)
+                    f = Filters(as_of=quarter, level=level, view=view, metric=metric)
                     for name, ctx in plan:
                         fig = go.Figure(charts.figure(name, f, scope, ctx))  # validates every property sent
                         seen.setdefault(name, set()).update(_types(fig))
-    fig = charts.figure("map", Filters(quarter=quarters[-1]), scope, height=860)  # the meeting map slide
+    fig = charts.figure("map", Filters(as_of=quarters[-1]), scope, height=860)  # the meeting map slide
     seen["map"].update(_types(fig))
     empty = [name for name, types in seen.items() if not types]
     assert not empty, f"the tiny warehouse gives no traces for {empty}: the check would prove nothing"

@@ -107,7 +107,7 @@ CASES = [(level, quarter, pref) for level in ("people", "villages", "counties") 
 
 @pytest.mark.parametrize("level,quarter,prefecture", CASES)
 def test_ranking_matches_sql_oracle(demo, level, quarter, prefecture):
-    f = Filters(quarter=quarter, level=level, prefecture=prefecture)
+    f = Filters(as_of=quarter, level=level, prefecture=prefecture)
     got = charts.chart_data("ranking", f, Q.viewer_scope())
     want = _oracle(demo, level, quarter, prefecture)
     assert list(got["code"]) == [r["code"] for r in want]
@@ -123,7 +123,7 @@ def test_ranking_matches_sql_oracle(demo, level, quarter, prefecture):
 
 @pytest.mark.parametrize("level,quarter,prefecture", CASES)
 def test_ranking_colours_are_the_status_of_each_bar(demo, level, quarter, prefecture):
-    f = Filters(quarter=quarter, level=level, prefecture=prefecture)
+    f = Filters(as_of=quarter, level=level, prefecture=prefecture)
     fig = charts.figure("ranking", f, Q.viewer_scope())
     want = [r for r in _oracle(demo, level, quarter, prefecture) if r["plan"] > 0]
     if not want:  # nothing planned yet: the empty figure
@@ -150,11 +150,11 @@ def thresholds(monkeypatch):
 def test_rule_sentence_on_the_page_says_the_thresholds_in_force(thresholds):
     from dashboard import components as C
 
-    zh = C.rule_text(Filters(quarter="2019Q2"), 0.25, "last_year", 2018, "2019-06-30").children
+    zh = C.rule_text(Filters(as_of="2019Q2"), 0.25, "last_year", 2018, "2019-06-30").children
     assert zh == ("进度规则：按累计进度评定——2018年以来累计实际 ÷ 累计应完成（以往年度计划全额 + 本年计划的25%，"
                   "截至2019年6月30日，季节曲线：2018年各季度实际脱贫分布）。达到90%为绿色，70%以上为黄色，低于70%为红色。"
                   "提前完成的不算滞后。贫困村、贫困县在年底统一验收，年中不评定。")
-    en = C.rule_text(Filters(quarter="2019Q2", lang="en"), 0.05, "default", None, "2018-03-31").children
+    en = C.rule_text(Filters(as_of="2019Q2", lang="en"), 0.05, "default", None, "2018-03-31").children
     assert "plus 5% of this year's, seasonal profile: configured default profile" in en
     assert "Green at ≥ 90%, amber at ≥ 70%, red below" in en
 

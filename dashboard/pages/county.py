@@ -116,7 +116,7 @@ def _yr(y, lang):
     return t("before_2018", lang) if y <= 2016 else t("year_fmt", lang, year=y)
 
 
-url_sync(P, {"pathway": f"{P}-pathway", "quarter": f"{P}-as-of", "level": f"{P}-level", "view": f"{P}-view"})
+url_sync(P, {"pathway": f"{P}-pathway", "as_of": f"{P}-as-of", "level": f"{P}-level", "view": f"{P}-view"})
 
 attach_geometry(f"{P}-vmap-raw", f"{P}-vmap", only_listed=True)
 

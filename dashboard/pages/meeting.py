@@ -1,6 +1,6 @@
 """会议模式 Meeting mode: full-screen slides for the leadership group's big screen.
 
-    /meeting?scope=620000&interval=15&theme=dark&quarter=2019Q2&lang=zh
+    /meeting?scope=620000&interval=15&theme=dark&as_of=2019Q2&lang=zh     (older links: quarter=2019Q2)
 
 Sequence (dashboard.meeting.sequence): overview → county map → each prefecture (or county) in turn →
 behind schedule. Auto-advances every `interval` seconds; ← / → step, space pauses (assets/meeting.js).
@@ -44,11 +44,9 @@ def _style(theme: str) -> dict:
 @safe_layout
 def layout(**query):
     p = _params(query)
-    fx = F.facts(p.scope, p.quarter, p.lang)
-    seq = meeting.sequence(p.scope, list(fx.children["code"]))
-    state = {"params": {"scope": p.scope, "interval": p.interval, "theme": p.theme, "quarter": p.quarter,
-                        "lang": p.lang},
-             "slides": [[s.kind, s.code] for s in seq], "search": p.to_search()}
+    fx = F.facts(p.place, p.as_of, p.lang)
+    seq = meeting.sequence(p.place, list(fx.children["code"]))
+    state = {"slides": [[s.kind, s.code] for s in seq], "search": p.to_search()}
     return html.Div(id="meeting-root", className=f"meeting meeting-{p.theme}", style=_style(p.theme), children=[
         dcc.Store(id=f"{P}-state", data=state),
         dcc.Store(id=f"{P}-index", data=0),
@@ -61,7 +59,7 @@ def layout(**query):
             html.Button("▶", id=f"{P}-next", n_clicks=0, title="→", className="mt-btn"),
         ]),
         html.Div(className="mt-footer", children=[
-            html.Span(f"{t('as_of', p.lang)}{t('colon', p.lang)}{fmt_date(fx.as_of, p.lang)}",
+            html.Span(f"{t('as_of', p.lang)}{t('colon', p.lang)}{fmt_date(fx.as_of.end, p.lang)}",
                       className="mt-asof", id=f"{P}-asof"),
             html.Span(t("source_text", p.lang), className="mt-source"),
             html.Span(t("demo_label", p.lang), className="mt-demo", id=f"{P}-demo") if fx.demo else None,
@@ -107,7 +105,7 @@ def _slide(sl: meeting.Slide, fx, p: meeting.Params, idx: int, n: int):
                 dcc.Graph(id=f"{P}-map", className="mt-map", config={**geo_config(), "displayModeBar": False,
                                                                        "staticPlot": True})]
     elif sl.kind == "unit":
-        sub = F.facts(sl.code, p.quarter, lang)
+        sub = F.facts(sl.code, p.as_of, lang)
         bc = F.behind_counties(sub)
         names_behind = "、".join(bc["county_name"].head(8)) if len(bc) else t("mt_none", lang)
         body = [html.H1(f"{names.get(sl.code, sl.code)} · {t('year_fmt', lang, year=fx.filters.year)}"), _kpis(sub, lang),
@@ -163,12 +161,11 @@ def _advance(_tick, _next, _prev, index, state):
     prevent_initial_call=True,
 )
 def _render(index, state):
-    pr = (state or {}).get("params") or {}
-    p = meeting.Params(**pr)
+    p = meeting.Params.parse((state or {}).get("search"))
     slides = [meeting.Slide(k, c) for k, c in state["slides"]]
     i = (index or 0) % len(slides)
     try:
-        fx = F.facts(p.scope, p.quarter, p.lang)
+        fx = F.facts(p.place, p.as_of, p.lang)
         body = _slide(slides[i], fx, p, i, len(slides))
         raw = no_update
         if slides[i].kind == "map":
@@ -193,7 +190,7 @@ attach_geometry(f"{P}-map-raw", f"{P}-map")
 )
 def _pause(n, state):
     paused = bool(n and n % 2 == 1)
-    lang = ((state or {}).get("params") or {}).get("lang", "zh")
+    lang = meeting.Params.parse((state or {}).get("search")).lang
     return paused, (t("mt_paused", lang) if paused else "")
 
 

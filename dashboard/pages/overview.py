@@ -34,7 +34,7 @@ def layout(**query):
     if meta.get("demo") == "true":
         children.append(html.Div(t("demo_notice", lang), className="demo-notice"))
     children.append(C.filter_bar(fe, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P))
-    if not fe.quarter:
+    if not fe.as_of:
         children.append(C.message(t("empty", lang)))
         return html.Main(className="page", children=children)
     charts.prefetch(("schedule", "ranking", "map", "pathways"), fe, scope, extra=charts.kpi_queries(fe, scope))
@@ -66,7 +66,7 @@ def layout(**query):
 
 
 url_sync(P, {"prefecture": f"{P}-prefecture", "ctype": f"{P}-ctype", "deep": f"{P}-deep", "pathway": f"{P}-pathway",
-             "quarter": f"{P}-as-of", "level": f"{P}-level", "metric": f"{P}-metric", "view": f"{P}-view"})
+             "as_of": f"{P}-as-of", "level": f"{P}-level", "metric": f"{P}-metric", "view": f"{P}-view"})
 
 
 attach_geometry(f"{P}-map-raw", f"{P}-map")

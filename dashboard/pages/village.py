@@ -27,7 +27,7 @@ def layout(code=None, **query):
         return html.Main(className="page", children=children)
     ctx = {"village": code}
     hist = Q.village_history(code, scope)
-    now = hist[hist["quarter_label"] == fe.quarter]
+    now = hist[hist["quarter_label"] == (fe.as_of and fe.as_of.label)]
     r = now.iloc[0] if len(now) else None
     sep = t("colon", lang)
 
@@ -76,4 +76,4 @@ def layout(code=None, **query):
     return html.Main(className="page", children=children)
 
 
-url_sync(P, {"quarter": f"{P}-as-of"})
+url_sync(P, {"as_of": f"{P}-as-of"})
