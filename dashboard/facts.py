@@ -133,7 +133,7 @@ def snap_note(requested, fx: Facts, snapped: bool) -> str:
 
 # ---------------------------------------------------------------- the scope's charts as images (both writers)
 def _stamp(fx: Facts) -> dict:
-    return dict(scope=fx.name, as_of=fx.as_of.end, source=t("source_text"), demo=fx.demo, lang="zh")
+    return dict(place=fx.name, as_of=fx.as_of.end, source=t("source_text"), demo=fx.demo, lang="zh")
 
 
 def _png(fig, fx: Facts, title: str, width=1400, height=None) -> bytes:

@@ -149,7 +149,7 @@ class Filters:
         }
 
     # ---- words ----
-    def scope_parts(self, names: Mapping[str, str]) -> list[str]:
+    def place_parts(self, names: Mapping[str, str]) -> list[str]:
         parts = []
         if self.county:
             parts.append(names.get(self.county, self.county))
@@ -167,7 +167,7 @@ class Filters:
         """'临夏州 · 2019年 · 脱贫人口' – scope · period · measure (measure = a catalog key or text)."""
         names = names or {}
         y = year or self.year
-        parts = self.scope_parts(names)
+        parts = self.place_parts(names)
         if y:
             parts.append(t("year_fmt", self.lang, year=y))
         parts.append(t(measure, self.lang))
@@ -177,7 +177,7 @@ class Filters:
 
     def filename(self, measure: str, names: Mapping[str, str] | None = None, ext: str = "csv") -> str:
         names = names or {}
-        parts = self.scope_parts(names)
+        parts = self.place_parts(names)
         parts.append(self.as_of.label if self.as_of else "latest")
         parts.append(t(measure, self.lang))
         if self.pathway != "all":

@@ -1,6 +1,6 @@
 """Server-side chart export: a plotly figure → PNG / SVG / PDF bytes, self-describing.
 
-`figure_to_image` stamps the title, the scope, the as-of date, the source line and (for demo data) the
+`figure_to_image` stamps the title, the place, the as-of date, the source line and (for demo data) the
 demo label onto a copy of the figure, then renders it through kaleido (headless Chromium).
 
 Kaleido details (see /work/shared/TOOLCHAIN.md, traps 3 and 5):
@@ -68,9 +68,9 @@ def _stop_server() -> None:
     stopper.join(timeout=5)
 
 
-def decorate(fig: go.Figure, *, title: str, scope: str, as_of, source: str, demo: bool, lang: str = "zh",
+def decorate(fig: go.Figure, *, title: str, place: str, as_of, source: str, demo: bool, lang: str = "zh",
              width: int | None = None, height: int | None = None) -> go.Figure:
-    """A copy of `fig` with the title, scope and as-of date on top and the source and demo label at the
+    """A copy of `fig` with the title, place and as-of date on top and the source and demo label at the
     bottom (the figure's own title is replaced, so nothing is said twice)."""
     out = go.Figure(fig)
     lay = out.layout
@@ -78,7 +78,7 @@ def decorate(fig: go.Figure, *, title: str, scope: str, as_of, source: str, demo
     h = int(height or lay.height or DEFAULT_HEIGHT)
     sep = t("colon", lang)
     as_of_text = f"{t('as_of', lang)}{sep}{fmt_date(as_of, lang)}" if as_of else ""
-    sub = " · ".join(p for p in (scope, as_of_text) if p)
+    sub = " · ".join(p for p in (place, as_of_text) if p)
     m = lay.margin
     top = max(int(m.t or 0), 110)
     bottom = max(int(m.b or 0), 40) + 46
@@ -121,12 +121,12 @@ def render(fig: go.Figure, fmt: str = "png", *, scale: float | None = None) -> b
             return pio.to_image(fig, format=fmt, scale=scale, validate=False)
 
 
-def figure_to_image(fig: go.Figure, fmt: str = "png", *, title: str, scope: str, as_of, source: str,
+def figure_to_image(fig: go.Figure, fmt: str = "png", *, title: str, place: str, as_of, source: str,
                     demo: bool, lang: str = "zh", width: int | None = None, height: int | None = None,
                     scale: float | None = None) -> bytes:
     """Decorated figure → PNG (print resolution, scale ≥ 2), SVG or PDF bytes."""
     if fmt == "png" and scale is not None and scale < 2:
         raise ValueError("PNG exports are rendered at scale ≥ 2 (print resolution)")
-    d = decorate(fig, title=title, scope=scope, as_of=as_of, source=source, demo=demo, lang=lang,
+    d = decorate(fig, title=title, place=place, as_of=as_of, source=source, demo=demo, lang=lang,
                  width=width, height=height)
     return render(d, fmt, scale=scale)

@@ -30,22 +30,24 @@ def lang_of(query: dict) -> str:
 
 
 def read_filters(query: dict) -> tuple[Filters, Filters]:
-    """(as in the URL, effective): effective fills the as-of quarter with the latest snapshot."""
+    """(url_filters, filters): as in the URL (links keep "latest" when the URL has no quarter), and the
+    filters the page shows (the as-of quarter filled with the latest snapshot)."""
     scope = Q.viewer_scope()
     cs = Q.counties(scope)
-    f = Filters.parse(query, prefectures=Q.prefectures(scope)["prefecture_code"], counties=cs["county_code"],
-                      quarters=Q.quarters())
-    return f, Q.resolve(f)
+    url_filters = Filters.parse(query, prefectures=Q.prefectures(scope)["prefecture_code"],
+                                counties=cs["county_code"], quarters=Q.quarters())
+    return url_filters, Q.resolve(url_filters)
 
 
 def page_start(query: dict, path: str):
-    """What every page layout starts with: (filters as in the URL, effective filters, viewer scope, meta,
-    [header, notices])."""
+    """What every page layout starts with: (url_filters, filters, the viewer's scope = the county codes they
+    may see, meta, [header, notices])."""
     from dashboard import components as C
 
-    f, fe = read_filters(query)
+    url_filters, filters = read_filters(query)
     meta = Q.meta()
-    return f, fe, Q.viewer_scope(), meta, [C.header(f, path, meta, fe.as_of_date), C.notices(f)]
+    return url_filters, filters, Q.viewer_scope(), meta, [C.header(url_filters, path, meta, filters.as_of_date),
+                                                          C.notices(url_filters)]
 
 
 def page_state(f: Filters, prefix: str | None = None, ctx_data: dict | None = None) -> list:
@@ -166,7 +168,7 @@ def download(_clicks, data, ctx_data):
         meta = Q.meta()
         image = imaging.figure_to_image(
             charts.figure(name, f, scope, ctx_data or {}), fmt, title=charts.title(name, f, scope, ctx_data or {}),
-            scope=" · ".join(f.scope_parts(Q.names(scope))), as_of=f.as_of_date,
+            place=" · ".join(f.place_parts(Q.names(scope))), as_of=f.as_of_date,
             source=charts.subtitle(f, meta), demo=meta.get("demo") == "true", lang=f.lang)
         return dcc.send_bytes(image, fname)
     return dcc.send_bytes(exports.to_csv_bytes(df), fname)

@@ -14,7 +14,7 @@ from dashboard import imaging
 
 pytestmark = pytest.mark.skipif(shutil.which("chromium") is None, reason="kaleido needs /usr/bin/chromium")
 
-STAMP = dict(scope="临夏州", as_of="2019-06-30", source="建档立卡动态管理数据", demo=True)
+STAMP = dict(place="临夏州", as_of="2019-06-30", source="建档立卡动态管理数据", demo=True)
 
 
 def _text_figure(text: str) -> go.Figure:

@@ -30,18 +30,18 @@ P = "co"
 
 @safe_layout
 def layout(code=None, **query):
-    f, fe, scope, meta, children = page_start(query, f"/county/{code}")
-    lang = f.lang
+    url_filters, filters, scope, meta, children = page_start(query, f"/county/{code}")
+    lang = url_filters.lang
     info = Q.county_info(str(code), scope) if code else None
     if info is None:
         children.append(C.message(t("unknown_county", lang, code=code), "error"))
-        children.append(dcc.Link(t("back_overview", lang), href=C.href("/", f)))
+        children.append(dcc.Link(t("back_overview", lang), href=C.href("/", url_filters)))
         return html.Main(className="page", children=children)
-    fc = fe.replace(county=code, prefecture=None, ctype=None, deep=None)
+    county_filters = filters.replace(county=code, prefecture=None, ctype=None, deep=None)
     children += [
         html.Div(className="breadcrumb", children=[
-            dcc.Link(t("province", lang), href=C.href("/", f, prefecture=None, county=None)), " › ",
-            dcc.Link(info["prefecture_name"] or "", href=C.href("/", f, prefecture=info["prefecture_code"], county=None)),
+            dcc.Link(t("province", lang), href=C.href("/", url_filters, prefecture=None, county=None)), " › ",
+            dcc.Link(info["prefecture_name"] or "", href=C.href("/", url_filters, prefecture=info["prefecture_code"], county=None)),
             " › ", html.Span(info["county_name"])]),
         html.H2(info["county_name"], className="page-title", id="county-name"),
         html.Div(className="facts", children=[
@@ -52,16 +52,16 @@ def layout(code=None, **query):
                        html.B(t(f"deep_{info['deep_poverty']}", lang) if _has(info["deep_poverty"]) else "—")]),
             html.Span([t("m_planned_year", lang), t("colon", lang), html.B(_yr(info["planned_exit_year"], lang))]),
             html.Span([t("m_actual_year", lang), t("colon", lang), html.B(_yr(info["actual_exit_year"], lang)
-                   if _has(info["actual_exit_year"]) and f"{int(info['actual_exit_year'])}-12-31" <= fe.as_of_date
+                   if _has(info["actual_exit_year"]) and f"{int(info['actual_exit_year'])}-12-31" <= filters.as_of_date
                    else t("not_exited", lang) if info["is_poverty_county"] else "—")]),
         ]),
-        C.filter_bar(fe, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("pathway", "as_of", "level")),
+        C.filter_bar(filters, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("pathway", "as_of", "level")),
     ]
-    charts.prefetch(("schedule", "pathways", "villages", "breakdown", "history"), fe, scope, {"county": code},
-                    extra=charts.kpi_queries(fc, scope))
-    share, basis, basis_year, q = charts.seasonal(fc)
-    k = charts.kpis(fc, scope)
-    vdf = Q.villages(fe, code, scope)
+    charts.prefetch(("schedule", "pathways", "villages", "breakdown", "history"), filters, scope, {"county": code},
+                    extra=charts.kpi_queries(county_filters, scope))
+    share, basis, basis_year, q = charts.seasonal(county_filters)
+    k = charts.kpis(county_filters, scope)
+    vdf = Q.villages(filters, code, scope)
     vdf = vdf.assign(status_label=vdf["status"].map(lambda s: t(f"st_{s}", lang)),
                      incidence_pct=vdf["incidence"].map(lambda x: None if x != x or x is None else round(x * 100, 2)))
     cols = [
@@ -75,23 +75,23 @@ def layout(code=None, **query):
         {"field": "remaining_households", "headerName": t("col_hh_left", lang), "filter": "agNumberColumnFilter"},
         {"field": "remaining_people", "headerName": t("col_people_left", lang), "filter": "agNumberColumnFilter"},
     ]
-    sub = charts.subtitle(fe, meta)
+    sub = charts.subtitle(filters, meta)
 
     def chart(name, height=420):
-        return figure_or_message(name, fe, {"county": code}, height)
+        return figure_or_message(name, filters, {"county": code}, height)
 
     children += [
-        html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], fc, q, share) for lv in LEVELS]),
-        C.rule_text(fc, share, basis, basis_year, fe.as_of_date),
+        html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], county_filters, q, share) for lv in LEVELS]),
+        C.rule_text(county_filters, share, basis, basis_year, filters.as_of_date),
         html.Div(className="grid-2", children=[
             C.graph_card("schedule", f"{P}-schedule", lang, height=420, figure=chart("schedule"),
                          extra=dcc.RadioItems(
-                             id=f"{P}-view", value=f.view, inline=True, className="radio",
+                             id=f"{P}-view", value=url_filters.view, inline=True, className="radio",
                              options=[{"label": t(v, lang), "value": v} for v in VIEWS])),
             C.graph_card("pathways", f"{P}-pathways", lang, height=420, figure=chart("pathways")),
         ]),
         html.Div(className="grid-2", children=[
-            C.table_card("villages", charts.title("villages", fe, scope, {"county": code}), sub, lang,
+            C.table_card("villages", charts.title("villages", filters, scope, {"county": code}), sub, lang,
                          grid(f"{P}-villages", vdf, cols, row_id="village_code", height=540)),
             C.graph_card("village_map", f"{P}-vmap", lang, height=540, config=geo_config()),
         ]),
@@ -100,7 +100,7 @@ def layout(code=None, **query):
             C.graph_card("history", f"{P}-history", lang, height=400, figure=chart("history")),
         ]),
         dcc.Store(id=f"{P}-vmap-raw", data=chart("village_map", height=540)),
-        *page_state(f, P, {"county": code}),
+        *page_state(url_filters, P, {"county": code}),
     ]
     return html.Main(className="page", children=children)
 
@@ -130,7 +130,7 @@ attach_geometry(f"{P}-vmap-raw", f"{P}-vmap", only_listed=True)
     prevent_initial_call=True,
 )
 def _open_village(cell, click, data):
-    f = Filters.parse(data or {})
+    url_filters = Filters.parse(data or {})
     trig = dash.ctx.triggered_id
     code = None
     if trig == f"{P}-villages" and cell:
@@ -140,4 +140,4 @@ def _open_village(cell, click, data):
         code = cd[1] if isinstance(cd, list) and len(cd) > 1 else None
     if not code:
         return no_update, no_update
-    return f"/village/{code}", f.to_search() or ""
+    return f"/village/{code}", url_filters.to_search() or ""

@@ -19,8 +19,8 @@ def _cols(df):
 
 @safe_layout
 def layout(**query):
-    f, fe, scope, meta, children = page_start(query, "/data")
-    lang = f.lang
+    url_filters, filters, scope, meta, children = page_start(query, "/data")
+    lang = url_filters.lang
     sub = " · ".join(filter(None, [
         f"warehouse_version {meta.get('warehouse_version', '—')}",
         f"built_at {meta.get('built_at', '—')}",
@@ -44,5 +44,5 @@ def layout(**query):
             body = grid(f"data-{name}", df, _cols(df), height=max(200, min(110 + 42 * len(df), 420)))
         sections.append(C.table_card(name, t(key, lang), sub, lang, body))
     children += sections
-    children += page_state(f)
+    children += page_state(url_filters)
     return html.Main(className="page", children=children)

@@ -29,39 +29,39 @@ P = "ov"
 
 @safe_layout
 def layout(**query):
-    f, fe, scope, meta, children = page_start(query, "/")
-    lang = f.lang
+    url_filters, filters, scope, meta, children = page_start(query, "/")
+    lang = url_filters.lang
     if meta.get("demo") == "true":
         children.append(html.Div(t("demo_notice", lang), className="demo-notice"))
-    children.append(C.filter_bar(fe, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P))
-    if not fe.as_of:
+    children.append(C.filter_bar(filters, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P))
+    if not filters.as_of:
         children.append(C.message(t("empty", lang)))
         return html.Main(className="page", children=children)
-    charts.prefetch(("schedule", "ranking", "map", "pathways"), fe, scope, extra=charts.kpi_queries(fe, scope))
-    share, basis, basis_year, q = charts.seasonal(fe)
-    k = charts.kpis(fe, scope)
+    charts.prefetch(("schedule", "ranking", "map", "pathways"), filters, scope, extra=charts.kpi_queries(filters, scope))
+    share, basis, basis_year, q = charts.seasonal(filters)
+    k = charts.kpis(filters, scope)
     children += [
-        html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], fe, q, share) for lv in LEVELS]),
-        C.rule_text(fe, share, basis, basis_year, fe.as_of_date),
+        html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], filters, q, share) for lv in LEVELS]),
+        C.rule_text(filters, share, basis, basis_year, filters.as_of_date),
         html.Div(className="grid-2", children=[
-            C.graph_card("schedule", f"{P}-schedule", lang, height=440, figure=figure_or_message("schedule", fe),
+            C.graph_card("schedule", f"{P}-schedule", lang, height=440, figure=figure_or_message("schedule", filters),
                          extra=dcc.RadioItems(
-                             id=f"{P}-view", value=f.view, inline=True, className="radio",
+                             id=f"{P}-view", value=url_filters.view, inline=True, className="radio",
                              options=[{"label": t(v, lang), "value": v} for v in VIEWS])),
             C.graph_card("ranking", f"{P}-ranking", lang, height=440, cls="scroll",
-                         figure=figure_or_message("ranking", fe)),
+                         figure=figure_or_message("ranking", filters)),
         ]),
         C.graph_card("map", f"{P}-map", lang, height=640, config=geo_config(), extra=html.Div(className="ctl-inline", children=[
             html.Label(t("f_metric", lang), htmlFor=f"{P}-metric"),
-            dcc.Dropdown(id=f"{P}-metric", value=f.metric, clearable=False, searchable=False, style={"minWidth": "320px"},
+            dcc.Dropdown(id=f"{P}-metric", value=url_filters.metric, clearable=False, searchable=False, style={"minWidth": "320px"},
                          options=[{"label": t(f"m_{m}", lang), "value": m} for m in METRICS]),
             html.Span(t("map_click_hint", lang), className="hint"),
         ])),
-        C.graph_card("pathways", f"{P}-pathways", lang, height=460, figure=figure_or_message("pathways", fe)),
+        C.graph_card("pathways", f"{P}-pathways", lang, height=460, figure=figure_or_message("pathways", filters)),
         # the map without geometry: the browser attaches the boundaries sent once per visit
-        dcc.Store(id=f"{P}-map-raw", data=figure_or_message("map", fe, height=640)),
+        dcc.Store(id=f"{P}-map-raw", data=figure_or_message("map", filters, height=640)),
     ]
-    children += page_state(f, P)
+    children += page_state(url_filters, P)
     return html.Main(className="page", children=children)
 
 
@@ -83,19 +83,19 @@ attach_geometry(f"{P}-map-raw", f"{P}-map")
 def _click(map_click, rank_click, data):
     """Map click → the county's page (query kept). Ranking click → filter to that prefecture (province
     view) or open that county (prefecture view)."""
-    f = Filters.parse(data or {})
+    url_filters = Filters.parse(data or {})
     trig = dash.ctx.triggered_id
     if trig == f"{P}-map" and map_click:
         pt = (map_click.get("points") or [{}])[0]
         code = pt.get("location")
         if pt.get("curveNumber", 0) != 0 or not code:
             return no_update, no_update
-        return f"/county/{code}", f.to_search() or ""
+        return f"/county/{code}", url_filters.to_search() or ""
     if trig == f"{P}-ranking" and rank_click:
         code = (rank_click.get("points") or [{}])[0].get("customdata")
         if not code:
             return no_update, no_update
-        if not (f.prefecture or f.county):
-            return no_update, f.to_search(prefecture=code, county=None) or "?"
-        return f"/county/{code}", f.to_search() or ""
+        if not (url_filters.prefecture or url_filters.county):
+            return no_update, url_filters.to_search(prefecture=code, county=None) or "?"
+        return f"/county/{code}", url_filters.to_search() or ""
     return no_update, no_update

@@ -18,16 +18,16 @@ P = "vi"
 
 @safe_layout
 def layout(code=None, **query):
-    f, fe, scope, meta, children = page_start(query, f"/village/{code}")
-    lang = f.lang
+    url_filters, filters, scope, meta, children = page_start(query, f"/village/{code}")
+    lang = url_filters.lang
     info = Q.village_info(str(code), scope) if code else None
     if info is None:
         children += [C.message(t("unknown_village", lang, code=code), "error"),
-                     dcc.Link(t("back_overview", lang), href=C.href("/", f))]
+                     dcc.Link(t("back_overview", lang), href=C.href("/", url_filters))]
         return html.Main(className="page", children=children)
     ctx = {"village": code}
     hist = Q.village_history(code, scope)
-    now = hist[hist["quarter_label"] == (fe.as_of and fe.as_of.label)]
+    now = hist[hist["quarter_label"] == (filters.as_of and filters.as_of.label)]
     r = now.iloc[0] if len(now) else None
     sep = t("colon", lang)
 
@@ -45,7 +45,7 @@ def layout(code=None, **query):
         facts += [fact(t("col_incidence", lang), fmt_pct(r["incidence"], lang, 2)),
                   fact(t("col_hh_left", lang), fmt_count(r["remaining_households"], "households", lang)),
                   fact(t("col_people_left", lang), fmt_count(r["remaining_people"], "people", lang))]
-    hh = Q.households(fe, code, scope)
+    hh = Q.households(filters, code, scope)
     cols = [{"field": c, "headerName": h} for c, h in (
         ("household_id", t("col_household_id", lang)),
         ("head_name", t("col_head_masked", lang)),
@@ -59,19 +59,19 @@ def layout(code=None, **query):
         ("exit_date", t("col_exit_date", lang)))]
     children += [
         html.Div(className="breadcrumb", children=[
-            dcc.Link(t("province", lang), href=C.href("/", f, prefecture=None, county=None)), " › ",
-            dcc.Link(info["prefecture_name"] or "", href=C.href("/", f, prefecture=info["prefecture_code"], county=None)),
-            " › ", dcc.Link(info["county_name"], href=C.href(f"/county/{info['county_code']}", f)),
+            dcc.Link(t("province", lang), href=C.href("/", url_filters, prefecture=None, county=None)), " › ",
+            dcc.Link(info["prefecture_name"] or "", href=C.href("/", url_filters, prefecture=info["prefecture_code"], county=None)),
+            " › ", dcc.Link(info["county_name"], href=C.href(f"/county/{info['county_code']}", url_filters)),
             " › ", html.Span(info["village_name"])]),
         html.H2(info["village_name"] + t("paren", lang, text=info["county_name"]), className="page-title",
                 id="village-name"),
         html.Div(className="facts", children=facts),
-        C.filter_bar(fe, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("as_of",)),
-        C.graph_card("v_history", f"{P}-history", lang, height=400, figure=figure_or_message("v_history", fe, ctx)),
-        C.table_card("households", charts.title("households", fe, scope, ctx), charts.subtitle(fe, meta), lang,
+        C.filter_bar(filters, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("as_of",)),
+        C.graph_card("v_history", f"{P}-history", lang, height=400, figure=figure_or_message("v_history", filters, ctx)),
+        C.table_card("households", charts.title("households", filters, scope, ctx), charts.subtitle(filters, meta), lang,
                      grid(f"{P}-households", hh, cols, row_id="household_id", height=530)),
         html.Div(t("masked_note", lang), className="note"),
-        *page_state(f, P, ctx),
+        *page_state(url_filters, P, ctx),
     ]
     return html.Main(className="page", children=children)
 
