@@ -40,18 +40,21 @@ def seasonal(f: Filters) -> tuple[float, str, int | None, int]:
 
 @Q.cached
 def kpis(f: Filters, scope) -> dict:
-    """Per level: this year's plan/actual, cumulative actual and the 3-year total (from data)."""
+    """Per level: this year's plan/actual, cumulative actual, the 3-year total (from data), and how they stand
+    (dashboard.progress.of_level: completion, expected, status, ratio)."""
+    share, _, _, q = seasonal(f)
     tot = Q.totals(f, scope)
     out = {}
     for level in LEVELS:
         s = Q.schedule(f, scope, level)
         this = s[s["year"] == f.year]
         cum = s[s["year"] <= f.year]["actual"].sum()
-        out[level] = {
+        k = {
             "plan": int(this["plan"].sum()), "actual": int(this["actual"].sum()),
             "cum_actual": int(cum), "total": int(tot[level]),
             "plan_before": int(s[s["year"] < f.year]["plan"].sum()),
         }
+        out[level] = k | progress.of_level(k, share, level, q)
     return out
 
 

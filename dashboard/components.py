@@ -95,12 +95,10 @@ def filter_bar(f: Filters, prefectures, counties, quarters, *, prefix: str, fiel
     return html.Div(className="filter-bar", children=ctls)
 
 
-def kpi_card(level: str, k: dict, f: Filters, quarter: int, share: float):
-    """One level's KPI card; `quarter` = the as-of quarter's number (1..4), `share` = the seasonal share."""
+def kpi_card(level: str, k: dict, f: Filters):
+    """One level's KPI card (k: charts.kpis of the level)."""
     lang = f.lang
-    status, _ = progress.rag(k["cum_actual"], k["plan_before"], k["plan"], share, level, quarter)
-    expected = round(progress.expected_to_date(k["plan_before"], k["plan"], share, level))
-    completion = k["actual"] / k["plan"] if k["plan"] else None
+    status, expected, completion = k["status"], round(k["expected"]), k["completion"]
     cum_completion = k["cum_actual"] / k["total"] if k["total"] else None
     cum_label = {"people": t("kpi_cum", lang, start=2018), "villages": t("kpi_cum_villages", lang),
                  "counties": t("kpi_cum_counties", lang)}[level]

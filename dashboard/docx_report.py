@@ -30,9 +30,8 @@ MAX_VILLAGE_ROWS = 300
 def summary_text(fx: Facts, behind_c: int, behind_v: int) -> str:
     k, y = fx.kpis, fx.filters.year
     p = k["people"]
-    comp = p["actual"] / p["plan"] if p["plan"] else None
     s = (f"截至{fmt_date(fx.as_of.end)}，{fx.name}{y}年已脱贫{fmt_count(p['actual'], 'people')}，"
-         f"完成年度计划（{fmt_count(p['plan'], 'people')}）的{fmt_pct(comp)}；")
+         f"完成年度计划（{fmt_count(p['plan'], 'people')}）的{fmt_pct(p['completion'])}；")
     if fx.as_of.number < 4:
         s += (f"按季节进度此时应完成年度计划的{fmt_pct(fx.share)}，{t('rag_' + fx.rag['people'][0])}；"
               f"按当前进度预计全年脱贫{fmt_count(round(fx.projection or 0), 'people')}。")
@@ -103,12 +102,10 @@ def _table(doc, header: list[str], rows: list[list[str]]):
 
 def kpi_rows(fx: Facts) -> list[list[str]]:
     rows = []
-    exp = {"people": fx.share, "villages": 1.0, "counties": 1.0}
     for lv in LEVELS:
         k = fx.kpis[lv]
-        comp = k["actual"] / k["plan"] if k["plan"] else None
-        rows.append([t(f"level_{lv}"), fmt_int(k["plan"]), fmt_int(k["actual"]), fmt_pct(comp),
-                     fmt_pct(exp[lv]) if lv == "people" else "年底验收", t("rag_" + fx.rag[lv][0]),
+        rows.append([t(f"level_{lv}"), fmt_int(k["plan"]), fmt_int(k["actual"]), fmt_pct(k["completion"]),
+                     fmt_pct(fx.share) if lv == "people" else "年底验收", t("rag_" + fx.rag[lv][0]),
                      fmt_int(k["cum_actual"]), fmt_int(k["total"])])
     return rows
 

@@ -84,7 +84,7 @@ def facts(code: str, as_of: Quarter, lang: str = "zh") -> Facts:
     name = t("province", lang) if lvl == "province" else names.get(code, code)
     k = charts.kpis(f, scope)
     share, basis, basis_year, q = charts.seasonal(f)
-    rag = {lv: progress.rag(k[lv]["cum_actual"], k[lv]["plan_before"], k[lv]["plan"], share, lv, q) for lv in LEVELS}
+    rag = {lv: (k[lv]["status"], k[lv]["ratio"]) for lv in LEVELS}
     proj = progress.projection(k["people"]["actual"], share) if q < 4 else None
     cm = charts.county_progress(f, scope)  # county metrics + expected_people, completion and status (to date)
     cm = cm[cm["is_poverty_county"].fillna(False).astype(bool)].rename(columns={"status": "rag"})

@@ -63,13 +63,11 @@ def _kpi_block(slide, fx: Facts, prs, top):
     unit = W // 100
     for i, lv in enumerate(LEVELS):
         k = fx.kpis[lv]
-        comp = k["actual"] / k["plan"] if k["plan"] else None
         x = unit * (3 + i * 32)
-        unit_name = {"people": "people", "villages": "villages", "counties": "counties"}[lv]
         _text(slide, x, top, unit * 30, unit * 4, t(f"level_{lv}") + f"（{fx.filters.year}年）", 18, color="2E3A4B")
-        _text(slide, x, top + unit * 4, unit * 30, unit * 9, fmt_count(k["actual"], unit_name), 48, bold=True)
+        _text(slide, x, top + unit * 4, unit * 30, unit * 9, fmt_count(k["actual"], lv), 48, bold=True)
         _text(slide, x, top + unit * 13, unit * 30, unit * 8,
-              f"年度计划 {fmt_count(k['plan'], unit_name)}\n完成率 {fmt_pct(comp)} · {t('rag_' + fx.rag[lv][0])}",
+              f"年度计划 {fmt_count(k['plan'], lv)}\n完成率 {fmt_pct(k['completion'])} · {t('rag_' + fx.rag[lv][0])}",
               16, color="2E3A4B")
 
 

@@ -81,6 +81,14 @@ def rag(cum_actual: float, plan_before: float, plan: float, share: float, level:
     return status, ratio if status not in ("none", "year_end") else None
 
 
+def of_level(k: dict, share: float, level: str, quarter: int) -> dict:
+    """A level's KPIs (plan, actual, cum_actual, plan_before) judged: this year's completion (actual / plan),
+    expected to date, status and ratio (cumulative actual / expected; None when not rated)."""
+    status, ratio = rag(k["cum_actual"], k["plan_before"], k["plan"], share, level, quarter)
+    return {"completion": k["actual"] / k["plan"] if k["plan"] else None,
+            "expected": expected_to_date(k["plan_before"], k["plan"], share, level), "status": status, "ratio": ratio}
+
+
 def projection(actual: float, share: float) -> float:
     """Year-end at the current pace: actual-to-date scaled by the seasonal share expected by now."""
     return actual / share if share > 0 else float(actual)

@@ -59,7 +59,7 @@ def layout(code=None, **query):
     ]
     charts.prefetch(("schedule", "pathways", "villages", "breakdown", "history"), filters, scope, {"county": code},
                     extra=charts.kpi_queries(county_filters, scope))
-    share, basis, basis_year, q = charts.seasonal(county_filters)
+    share, basis, basis_year, _ = charts.seasonal(county_filters)
     k = charts.kpis(county_filters, scope)
     vdf = Q.villages(filters, code, scope)
     vdf = vdf.assign(status_label=vdf["status"].map(lambda s: t(f"st_{s}", lang)),
@@ -81,7 +81,7 @@ def layout(code=None, **query):
         return figure_or_message(name, filters, {"county": code}, height)
 
     children += [
-        html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], county_filters, q, share) for lv in LEVELS]),
+        html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], county_filters) for lv in LEVELS]),
         C.rule_text(county_filters, share, basis, basis_year, filters.as_of_date),
         html.Div(className="grid-2", children=[
             C.graph_card("schedule", f"{P}-schedule", lang, height=420, figure=chart("schedule"),

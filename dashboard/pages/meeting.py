@@ -19,6 +19,7 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html,
 from dashboard import charts, figures, meeting, theme
 from dashboard import facts as F
 from dashboard import queries as Q
+from dashboard.filters import LEVELS
 from dashboard.i18n import fmt_count, fmt_date, fmt_pct, t
 from dashboard.pagekit import attach_geometry, geo_config, safe_layout
 
@@ -26,7 +27,6 @@ dash.register_page(__name__, path="/meeting", name="meeting", title="甘肃省�
 
 log = logging.getLogger("dashboard")
 P = "mt"
-UNITS = {"people": "people", "villages": "villages", "counties": "counties"}
 RAG_CLASS = {"green": "good", "amber": "warn", "red": "bad"}
 
 
@@ -78,13 +78,12 @@ def _kpi(label: str, value: str, sub: str, cls: str = "", status: str = "") -> h
 
 def _kpis(fx, lang) -> html.Div:
     out = []
-    for lv in ("people", "villages", "counties"):
+    for lv in LEVELS:
         k = fx.kpis[lv]
         status = fx.rag[lv][0]
-        comp = k["actual"] / k["plan"] if k["plan"] else None
-        sub = f"{t('kpi_plan', lang)} {fmt_count(k['plan'], UNITS[lv], lang)} · {fmt_pct(comp, lang)}"
+        sub = f"{t('kpi_plan', lang)} {fmt_count(k['plan'], lv, lang)} · {fmt_pct(k['completion'], lang)}"
         out.append(_kpi(f"{t(f'level_{lv}', lang)} · {t('year_fmt', lang, year=fx.filters.year)}",
-                        fmt_count(k["actual"], UNITS[lv], lang),
+                        fmt_count(k["actual"], lv, lang),
                         sub, RAG_CLASS.get(status, ""), f"{theme.RAG_SYMBOL.get(status, '')} {t('rag_' + status, lang)}"))
     return html.Div(className="mt-kpis", children=out)
 

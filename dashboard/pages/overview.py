@@ -38,10 +38,10 @@ def layout(**query):
         children.append(C.message(t("empty", lang)))
         return html.Main(className="page", children=children)
     charts.prefetch(("schedule", "ranking", "map", "pathways"), filters, scope, extra=charts.kpi_queries(filters, scope))
-    share, basis, basis_year, q = charts.seasonal(filters)
+    share, basis, basis_year, _ = charts.seasonal(filters)
     k = charts.kpis(filters, scope)
     children += [
-        html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], filters, q, share) for lv in LEVELS]),
+        html.Div(className="kpis", children=[C.kpi_card(lv, k[lv], filters) for lv in LEVELS]),
         C.rule_text(filters, share, basis, basis_year, filters.as_of_date),
         html.Div(className="grid-2", children=[
             C.graph_card("schedule", f"{P}-schedule", lang, height=440, figure=figure_or_message("schedule", filters),
