@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import progress, theme
+from dashboard import progress, settings, theme
 from dashboard.charts import CHARTS
 from dashboard.filters import CTYPES, DEEP, LEVELS, PATHWAYS, Filters, Quarter
 from dashboard.i18n import fmt_count, fmt_date, fmt_pct, quarter_label, t
@@ -100,7 +100,7 @@ def kpi_card(level: str, k: dict, f: Filters):
     lang = f.lang
     status, expected, completion = k["status"], round(k["expected"]), k["completion"]
     cum_completion = k["cum_actual"] / k["total"] if k["total"] else None
-    cum_label = {"people": t("kpi_cum", lang, start=2018), "villages": t("kpi_cum_villages", lang),
+    cum_label = {"people": t("kpi_cum", lang, start=settings.PLAN_START_YEAR), "villages": t("kpi_cum_villages", lang),
                  "counties": t("kpi_cum_counties", lang)}[level]
     lines = [
         html.Div(t(f"level_{level}", lang), className="kpi-title"),

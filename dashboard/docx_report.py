@@ -18,6 +18,7 @@ from dashboard.facts import (
     snap,
     snap_note,
 )
+from dashboard.figures import year_label
 from dashboard.filters import LEVELS
 from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_pct, t
 from dashboard.quarter import Quarter
@@ -159,7 +160,7 @@ def build_docx(code: str, as_of: Quarter | str | None) -> bytes:
     years = sorted(set().union(*[set(v.index) for v in s.values()]))
     rows = []
     for y in years:
-        row = ["2018年前" if y <= 2017 else f"{y}年"]
+        row = [year_label(y, "zh")]
         for lv in LEVELS:
             if y in s[lv].index:
                 row += [fmt_int(s[lv].loc[y, "plan"]), fmt_int(s[lv].loc[y, "actual"]) if y <= fx.filters.year else "—"]

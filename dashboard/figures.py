@@ -52,7 +52,7 @@ def empty_figure(message: str, title: str = "", subtitle: str = "", height: int 
 
 
 def year_label(y: int, lang: str) -> str:
-    return t("before_2018", lang) if y <= 2017 else t("year_fmt", lang, year=y)
+    return t("before_2018", lang) if y <= settings.BEFORE_PLAN else t("year_fmt", lang, year=y)
 
 
 # ---------------------------------------------------------------- exit schedule

@@ -16,7 +16,7 @@ import traceback
 import dash
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
-from dashboard import charts, figures, meeting, theme
+from dashboard import charts, figures, meeting, settings, theme
 from dashboard import facts as F
 from dashboard import queries as Q
 from dashboard.filters import LEVELS
@@ -95,7 +95,7 @@ def _slide(sl: meeting.Slide, fx, p: meeting.Params, idx: int, n: int):
         cum = fx.kpis["people"]
         body = [html.H1(t("mt_overview", lang, name=fx.name, year=t("year_fmt", lang, year=fx.filters.year))),
                 _kpis(fx, lang),
-                html.P(f"{t('kpi_cum', lang, start=2018)}：{fmt_count(cum['cum_actual'], 'people', lang)} / "
+                html.P(f"{t('kpi_cum', lang, start=settings.PLAN_START_YEAR)}：{fmt_count(cum['cum_actual'], 'people', lang)} / "
                        f"{fmt_count(cum['total'], 'people', lang)}" + (
                            f" · {t('kpi_projection', lang)}：{fmt_count(round(fx.projection), 'people', lang)}"
                            if fx.projection else ""), className="mt-line")]
