@@ -1,9 +1,11 @@
-"""The charts and tables of the app, one registry entry each: the rows behind it, its figure, the filter fields
-it shows, whether it exports as an image, its title, the context it needs and the queries a page can run ahead.
+"""The charts and tables of the app, one registry entry each (CHARTS): the cached query behind it and its
+arguments, its rows when they are more than the query's result, its figure, the presentation fields it shows,
+whether it exports as an image, the words of its title and the page context it needs.
 
 The page layouts (through `figure`) and the "download data" action both call `chart_data`, so a download gives
-exactly the rows behind the chart. A new chart: its entry in CHARTS (with its data and figure functions), its SQL
-in dashboard.queries and its `ch_<name>` label.
+exactly the rows behind the chart; a page runs its charts' queries side by side first (`prefetch`). A new chart:
+its entry here, its figure function in dashboard.figures, its SQL in dashboard.queries, its `ch_<name>` label,
+and a card on the page that shows it.
 """
 
 from __future__ import annotations
@@ -109,63 +111,65 @@ def _plain(fn):
     return lambda df, f, ctx, **kw: fn(df, **kw)
 
 
+Args = Callable[[Filters, frozenset, dict], tuple]
+
+
 @dataclasses.dataclass(frozen=True)
 class Chart:
-    data: Callable[[Filters, frozenset, dict], pd.DataFrame]
+    query: Callable  # the cached query behind it (dashboard.queries): a page runs its charts' queries side by side
+    args: Args  # (filters, viewer's scope, page context) → the query's arguments
+    rows: Callable[[Filters, frozenset, dict], pd.DataFrame] | None = None  # rows, when more than the query's result
     figure: Callable | None = None  # (rows, filters, context, lang=, title=, subtitle=, **geo) → figure dict
     shows: frozenset[str] = frozenset()  # presentation fields it shows besides the language: "metric", "view"
     image: bool = False  # PNG / SVG / PDF export (maps: see report)
-    measure: Callable[[Filters], str] | str | None = None  # title's measure: a catalog key, or words from filters
+    measure: Callable[[Filters], str] | None = None  # words of the title's measure (default: the ch_<name> label)
     context: str | None = None  # "county" or "village": the page context it needs
-    queries: Callable[[Filters, frozenset, dict], list[tuple]] = lambda f, scope, ctx: []  # to prefetch
 
 
-def _village_ctx(fn):
-    return lambda f, scope, ctx: fn(ctx["village"], scope)
+def _scoped(f, scope, ctx):
+    return f, scope
+
+
+def _county_page(f, scope, ctx):
+    return _county_filters(f, ctx), scope
+
+
+def _county(f, scope, ctx):
+    return f, ctx["county"], scope
 
 
 CHARTS: dict[str, Chart] = {
-    "schedule": Chart(_schedule_data, _schedule_figure, frozenset({"view"}), image=True,
-                      measure=lambda f: f"{t(f'level_{f.level}', f.lang)} · {t(f.view, f.lang)}",
-                      queries=lambda f, scope, ctx: [(Q.schedules, _county_filters(f, ctx), scope)]),
-    "map": Chart(_map_data, _map_figure, frozenset({"metric"}), measure=lambda f: t(f"m_{f.metric}", f.lang),
-                 queries=lambda f, scope, ctx: [(Q.county_metrics, f, scope)]),
-    "ranking": Chart(_ranking_data, _ranking_figure, image=True,
-                     measure=lambda f: f"{t(f'level_{f.level}', f.lang)} {t('ch_ranking', f.lang)}",
-                     queries=lambda f, scope, ctx: [(Q.county_metrics, f, scope)]),
-    "pathways": Chart(lambda f, scope, ctx: Q.pathways(_county_filters(f, ctx), scope),
-                      _plain(figures.pathways_figure), image=True,
-                      queries=lambda f, scope, ctx: [(Q.pathways, _county_filters(f, ctx), scope)]),
-    "villages": Chart(lambda f, scope, ctx: Q.villages(f, ctx["county"], scope), context="county",
-                      queries=lambda f, scope, ctx: [(Q.villages, f, ctx["county"], scope)]),
-    "village_map": Chart(lambda f, scope, ctx: Q.villages(f, ctx["county"], scope),
-                         lambda df, f, ctx, **kw: figures.village_map_figure(df, county_code=ctx["county"], **kw),
-                         context="county"),
-    "breakdown": Chart(lambda f, scope, ctx: Q.breakdown(f, ctx["county"], scope), _plain(figures.breakdown_figure),
-                       image=True, context="county",
-                       queries=lambda f, scope, ctx: [(Q.breakdown, f, ctx["county"], scope)]),
-    "history": Chart(lambda f, scope, ctx: Q.county_history(ctx["county"], scope), _plain(figures.history_figure),
-                     image=True, context="county",
-                     queries=lambda f, scope, ctx: [(Q.county_history, ctx["county"], scope)]),
-    "v_history": Chart(_village_ctx(Q.village_history), _plain(figures.history_figure), image=True,
-                       context="village"),
-    "households": Chart(lambda f, scope, ctx: Q.households(f, ctx["village"], scope), context="village"),
-    "loads": Chart(lambda f, scope, ctx: Q.loads()),
-    "files": Chart(lambda f, scope, ctx: Q.load_files()),
-    "rejects": Chart(lambda f, scope, ctx: Q.rejects_by_rule()),
-    "reject_samples": Chart(lambda f, scope, ctx: Q.reject_samples()),
-    "recon": Chart(lambda f, scope, ctx: Q.reconciliation(scope)),
-    "refs": Chart(lambda f, scope, ctx: Q.reference_sources()),
+    "schedule": Chart(Q.schedules, _county_page, _schedule_data, _schedule_figure, frozenset({"view"}), image=True,
+                      measure=lambda f: f"{t(f'level_{f.level}', f.lang)} · {t(f.view, f.lang)}"),
+    "map": Chart(Q.county_metrics, _scoped, _map_data, _map_figure, frozenset({"metric"}),
+                 measure=lambda f: t(f"m_{f.metric}", f.lang)),
+    "ranking": Chart(Q.county_metrics, _scoped, _ranking_data, _ranking_figure, image=True,
+                     measure=lambda f: f"{t(f'level_{f.level}', f.lang)} {t('ch_ranking', f.lang)}"),
+    "pathways": Chart(Q.pathways, _county_page, figure=_plain(figures.pathways_figure), image=True),
+    "villages": Chart(Q.villages, _county, context="county"),
+    "village_map": Chart(Q.villages, _county, context="county",
+                         figure=lambda df, f, ctx, **kw: figures.village_map_figure(df, county_code=ctx["county"], **kw)),
+    "breakdown": Chart(Q.breakdown, _county, figure=_plain(figures.breakdown_figure), image=True, context="county"),
+    "history": Chart(Q.county_history, lambda f, scope, ctx: (ctx["county"], scope),
+                     figure=_plain(figures.history_figure), image=True, context="county"),
+    "v_history": Chart(Q.village_history, lambda f, scope, ctx: (ctx["village"], scope),
+                       figure=_plain(figures.history_figure), image=True, context="village"),
+    "households": Chart(Q.households, lambda f, scope, ctx: (f, ctx["village"], scope), context="village"),
+    "loads": Chart(Q.loads, lambda f, scope, ctx: ()),
+    "files": Chart(Q.load_files, lambda f, scope, ctx: ()),
+    "rejects": Chart(Q.rejects_by_rule, lambda f, scope, ctx: ()),
+    "reject_samples": Chart(Q.reject_samples, lambda f, scope, ctx: ()),
+    "recon": Chart(Q.reconciliation, lambda f, scope, ctx: (scope,)),
+    "refs": Chart(Q.reference_sources, lambda f, scope, ctx: ()),
 }
 IMAGE_CHARTS = tuple(name for name, c in CHARTS.items() if c.image)
 
 
 def _measure(name: str, f: Filters) -> str:
     m = CHARTS[name].measure
-    if callable(m):
+    if m:
         return m(f)
-    key = m or f"ch_{name}"
-    return t(key, f.lang) if key in CATALOG else name
+    return t(f"ch_{name}", f.lang) if f"ch_{name}" in CATALOG else name
 
 
 def title(name: str, f: Filters, scope, ctx: dict | None = None) -> str:
@@ -193,7 +197,8 @@ def filename(name: str, f: Filters, scope, ctx: dict | None, ext: str) -> str:
 
 def chart_data(name: str, f: Filters, scope, ctx: dict | None = None) -> pd.DataFrame:
     """The rows behind a chart or table."""
-    return CHARTS[name].data(f, scope, ctx or {})
+    chart, ctx = CHARTS[name], ctx or {}
+    return chart.rows(f, scope, ctx) if chart.rows else chart.query(*chart.args(f, scope, ctx))
 
 
 def kpi_queries(f: Filters, scope) -> list[tuple]:
@@ -203,7 +208,7 @@ def kpi_queries(f: Filters, scope) -> list[tuple]:
 
 def prefetch(names, f: Filters, scope, ctx: dict | None = None, extra: tuple = ()) -> None:
     """Run the queries of a page's charts (and `extra` calls) side by side (queries.prefetch)."""
-    calls = [c for name in names for c in CHARTS[name].queries(f, scope, ctx or {})]
+    calls = [(CHARTS[name].query, *CHARTS[name].args(f, scope, ctx or {})) for name in names]
     Q.prefetch(*dict.fromkeys(calls + list(extra)))
 
 
@@ -219,6 +224,6 @@ def figure(name: str, f: Filters, scope, ctx: dict | None = None, **geo):
     chart = CHARTS[name]
     if chart.figure is None:
         raise KeyError(name)
-    df = chart.data(f, scope, ctx)
+    df = chart_data(name, f, scope, ctx)
     return chart.figure(df, f, ctx, lang=f.lang, title=title(name, f, scope, ctx), subtitle=subtitle(f, Q.meta()),
                         **geo)
