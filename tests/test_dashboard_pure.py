@@ -24,6 +24,20 @@ def test_filters_round_trip(qs):
     assert Filters.parse(f.to_search()) == f
 
 
+def test_quarter_value_type():
+    from dashboard.quarter import Quarter
+
+    q = Quarter.parse("2019Q2")
+    assert (q.year, q.number, q.label, q.end, str(q)) == (2019, 2, "2019Q2", "2019-06-30", "2019Q2")
+    assert Quarter.of_date("2019-06-30") == q == Quarter.of_date("2019-04-01")
+    assert Quarter.of_date("2020-12-31").end == "2020-12-31"
+    assert [Quarter.parse(x) for x in ("2019Q5", "2019-06-30", "", None)] == [None] * 4
+    assert Quarter.parse("2018Q4") < q < Quarter.parse("2019Q3")
+    f = Filters.parse("?as_of=2019Q4")
+    assert f.as_of == Quarter(2019, 4) and (f.year, f.as_of_date) == (2019, "2019-12-31")
+    assert Filters(as_of="2019Q4") == f  # a label is accepted where a Quarter is meant
+
+
 def test_filters_invalid_params_fall_back_with_notice():
     f = Filters.parse({"prefecture": "abc", "level": "planets", "as_of": "2031Q9", "lang": "en"})
     assert (f.prefecture, f.level, f.as_of, f.lang) == (None, "people", None, "en")
