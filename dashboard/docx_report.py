@@ -34,10 +34,10 @@ def summary_text(fx: Facts, behind_c: int, behind_v: int) -> str:
     s = (f"截至{fmt_date(fx.as_of.end)}，{fx.name}{y}年已脱贫{fmt_count(p['actual'], 'people')}，"
          f"完成年度计划（{fmt_count(p['plan'], 'people')}）的{fmt_pct(p['completion'])}；")
     if fx.as_of.number < 4:
-        s += (f"按季节进度此时应完成年度计划的{fmt_pct(fx.share)}，{t('rag_' + fx.rag['people'][0])}；"
+        s += (f"按季节进度此时应完成年度计划的{fmt_pct(fx.share)}，{t('rag_' + fx.kpis['people']['status'])}；"
               f"按当前进度预计全年脱贫{fmt_count(round(fx.projection or 0), 'people')}。")
     else:
-        s += f"全年{t('rag_' + fx.rag['people'][0])}。"
+        s += f"全年{t('rag_' + fx.kpis['people']['status'])}。"
     s += (f"2018年以来累计脱贫{fmt_count(p['cum_actual'], 'people')}（三年计划{fmt_count(p['total'], 'people')}）。"
           f"贫困村累计退出{k['villages']['cum_actual']:,}个（共{k['villages']['total']:,}个，{y}年计划"
           f"{k['villages']['plan']:,}个、已退出{k['villages']['actual']:,}个）；贫困县累计摘帽{k['counties']['cum_actual']}个"
@@ -106,7 +106,7 @@ def kpi_rows(fx: Facts) -> list[list[str]]:
     for lv in LEVELS:
         k = fx.kpis[lv]
         rows.append([t(f"level_{lv}"), fmt_int(k["plan"]), fmt_int(k["actual"]), fmt_pct(k["completion"]),
-                     fmt_pct(fx.share) if lv == "people" else "年底验收", t("rag_" + fx.rag[lv][0]),
+                     fmt_pct(fx.share) if lv == "people" else "年底验收", t("rag_" + fx.kpis[lv]['status']),
                      fmt_int(k["cum_actual"]), fmt_int(k["total"])])
     return rows
 
@@ -194,7 +194,7 @@ def build_docx(code: str, as_of: Quarter | str | None) -> bytes:
         _table(doc, ["县代码", "县", "市州", "本年计划", "本年完成", "累计完成", "按进度应完成", "进度", "状态"],
                [[r.county_code, r.county_name, r.prefecture_name or "", fmt_int(r.plan_people), fmt_int(r.actual_people),
                  fmt_int(r.cum_actual_people), fmt_int(round(r.expected_people)), fmt_pct(r.completion),
-                 t("rag_" + r.rag)] for r in bc.itertuples()])
+                 t("rag_" + r.status)] for r in bc.itertuples()])
         _para(doc, "进度＝2018年以来累计脱贫人口÷按计划截至数据日期应完成的人数（往年计划全额＋本年计划×季节进度）。",
               size=9)
     else:

@@ -66,11 +66,10 @@ class Facts:
     share: float
     basis: str
     basis_year: int | None
-    rag: dict
     projection: float | None
     schedules: dict
     pathways: pd.DataFrame
-    counties: pd.DataFrame  # county_metrics + rag
+    counties: pd.DataFrame  # poverty counties: county_metrics + expected_people, completion, status
     children: pd.DataFrame  # code, name of sub-units (prefectures / counties)
     demo: bool
 
@@ -84,10 +83,9 @@ def facts(code: str, as_of: Quarter, lang: str = "zh") -> Facts:
     name = t("province", lang) if lvl == "province" else names.get(code, code)
     k = charts.kpis(f, scope)
     share, basis, basis_year, q = charts.seasonal(f)
-    rag = {lv: (k[lv]["status"], k[lv]["ratio"]) for lv in LEVELS}
     proj = progress.projection(k["people"]["actual"], share) if q < 4 else None
     cm = charts.county_progress(f, scope)  # county metrics + expected_people, completion and status (to date)
-    cm = cm[cm["is_poverty_county"].fillna(False).astype(bool)].rename(columns={"status": "rag"})
+    cm = cm[cm["is_poverty_county"].fillna(False).astype(bool)]
     if lvl == "province":
         ch = Q.prefectures(scope).rename(columns={"prefecture_code": "code", "prefecture_name": "name"})
     elif lvl == "prefecture":
@@ -97,7 +95,7 @@ def facts(code: str, as_of: Quarter, lang: str = "zh") -> Facts:
     else:
         ch = pd.DataFrame(columns=["code", "name"])
     return Facts(code=code, name=name, level=lvl, filters=f, as_of=f.as_of, kpis=k, share=share,
-                 basis=basis, basis_year=basis_year, rag=rag, projection=proj,
+                 basis=basis, basis_year=basis_year, projection=proj,
                  schedules={lv: Q.schedule(f, scope, lv) for lv in LEVELS}, pathways=Q.pathways(f, scope),
                  counties=cm.reset_index(drop=True), children=ch.reset_index(drop=True),
                  demo=Q.meta().get("demo") == "true")
@@ -105,7 +103,7 @@ def facts(code: str, as_of: Quarter, lang: str = "zh") -> Facts:
 
 def behind_counties(fx: Facts) -> pd.DataFrame:
     c = fx.counties
-    return c[c["rag"].isin(["red", "amber"])].sort_values(["completion", "county_code"]).reset_index(drop=True)
+    return c[c["status"].isin(["red", "amber"])].sort_values(["completion", "county_code"]).reset_index(drop=True)
 
 
 def behind_villages(fx: Facts) -> pd.DataFrame:

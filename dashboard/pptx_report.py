@@ -67,7 +67,7 @@ def _kpi_block(slide, fx: Facts, prs, top):
         _text(slide, x, top, unit * 30, unit * 4, t(f"level_{lv}") + f"（{fx.filters.year}年）", 18, color="2E3A4B")
         _text(slide, x, top + unit * 4, unit * 30, unit * 9, fmt_count(k["actual"], lv), 48, bold=True)
         _text(slide, x, top + unit * 13, unit * 30, unit * 8,
-              f"年度计划 {fmt_count(k['plan'], lv)}\n完成率 {fmt_pct(k['completion'])} · {t('rag_' + fx.rag[lv][0])}",
+              f"年度计划 {fmt_count(k['plan'], lv)}\n完成率 {fmt_pct(k['completion'])} · {t('rag_' + fx.kpis[lv]['status'])}",
               16, color="2E3A4B")
 
 
@@ -115,7 +115,7 @@ def build_pptx(code: str, as_of: Quarter | str | None) -> bytes:
             _text(s, unit * 3, unit * 2, unit * 94, unit * 7,
                   f"进度滞后：贫困县{len(bc)}个 · 贫困村{len(bv):,}个", 32, bold=True)
             rows = [[r.county_name, r.prefecture_name or "", fmt_int(r.cum_actual_people), fmt_int(round(r.expected_people)),
-                     fmt_pct(r.completion), t("rag_" + r.rag)] for r in bc.head(10).itertuples()]
+                     fmt_pct(r.completion), t("rag_" + r.status)] for r in bc.head(10).itertuples()]
             header = ["县", "市州", "累计脱贫", "按进度应完成", "进度", "状态"]
             tbl = s.shapes.add_table(len(rows) + 1, len(header), unit * 3, unit * 10, unit * 94,
                                      unit * (3 * (len(rows) + 1))).table

@@ -120,6 +120,23 @@ def _facts_module():
     return F
 
 
+def _old_shape(d: dict) -> None:
+    """The facts in their shape at the start of the simplification (issue #11), so that content is compared,
+    not field names: as_of became a Quarter (it was the date, with `quarter` and `q` beside it); the per-level
+    status moved into the KPIs (it was `rag`: level → (status, ratio)), whose added fields are dropped here; the
+    counties' `rag` column is `status`."""
+    if hasattr(d.get("as_of"), "end"):
+        q = d["as_of"]
+        d.update(quarter=q.label, as_of=q.end, q=q.number)
+    if "rag" not in d:
+        d["rag"] = {lv: (k["status"], k["ratio"]) for lv, k in d["kpis"].items()}
+        d["kpis"] = {lv: {n: v for n, v in k.items() if n not in ("completion", "expected", "status", "ratio")}
+                     for lv, k in d["kpis"].items()}
+    for row in d["counties"] + d["behind_counties"]:
+        if "status" in row:
+            row["rag"] = row.pop("status")
+
+
 def _reports():
     import io
 
@@ -133,14 +150,12 @@ def _reports():
     for code, qtr, lang in itertools.product(("620000", PREFECTURE, COUNTY), QUARTERS, LANGS):
         fx = F.facts(code, qtr, lang)
         d = {k: v for k, v in vars(fx).items() if k not in ("f", "filters")}  # filters: named by the key
-        if hasattr(d.get("as_of"), "end"):  # as_of became a Quarter (it was a date, with quarter and q beside it)
-            q = d["as_of"]
-            d.update(quarter=q.label, as_of=q.end, q=q.number)
         d = {k: v.to_dict("records") if isinstance(v, pd.DataFrame) else
              {a: b.to_dict("records") for a, b in v.items()} if k == "schedules" else v for k, v in d.items()}
         d["behind_counties"] = F.behind_counties(fx).to_dict("records")
         d["behind_villages"] = F.behind_villages(fx).head(50).to_dict("records")
         d["n_behind_villages"] = len(F.behind_villages(fx))
+        _old_shape(d)
         yield f"facts {code} {qtr} {lang}", d
     build_docx = getattr(report, "build_docx", None) or __import__("dashboard.docx_report").docx_report.build_docx
     build_pptx = getattr(report, "build_pptx", None) or __import__("dashboard.pptx_report").pptx_report.build_pptx
@@ -187,7 +202,7 @@ def _paths(a, b, at="", out=None, limit=5):
     return out
 
 
-def diff(a_path: str, b_path: str) -> int:
+def diff(a_path: str, b_path: str, limit: int = 5) -> int:
     a, b = _read(a_path), _read(b_path)
     only_a, only_b = sorted(set(a) - set(b)), sorted(set(b) - set(a))
     changed = [k for k in a if k in b and a[k] != b[k]]
@@ -199,7 +214,7 @@ def diff(a_path: str, b_path: str) -> int:
         print(f"only after: {k}")
     for k in changed:
         print(f"differs: {k}")
-        for p in _paths(a[k], b[k]):
+        for p in _paths(a[k], b[k], limit=limit):
             print(f"    {p}")
     return 0
 
@@ -213,11 +228,12 @@ def main(argv=None) -> int:
     c = sub.add_parser("diff")
     c.add_argument("a")
     c.add_argument("b")
+    c.add_argument("--paths", type=int, default=5, help="differing paths shown per item")
     a = ap.parse_args(argv)
     if a.cmd == "dump":
         dump(a.out, a.db)
         return 0
-    return diff(a.a, a.b)
+    return diff(a.a, a.b, a.paths)
 
 
 if __name__ == "__main__":

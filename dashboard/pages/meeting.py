@@ -80,7 +80,7 @@ def _kpis(fx, lang) -> html.Div:
     out = []
     for lv in LEVELS:
         k = fx.kpis[lv]
-        status = fx.rag[lv][0]
+        status = fx.kpis[lv]["status"]
         sub = f"{t('kpi_plan', lang)} {fmt_count(k['plan'], lv, lang)} · {fmt_pct(k['completion'], lang)}"
         out.append(_kpi(f"{t(f'level_{lv}', lang)} · {t('year_fmt', lang, year=fx.filters.year)}",
                         fmt_count(k["actual"], lv, lang),
@@ -116,7 +116,7 @@ def _slide(sl: meeting.Slide, fx, p: meeting.Params, idx: int, n: int):
         rows = [html.Tr([html.Td(r.county_name), html.Td(r.prefecture_name or ""),
                          html.Td(fmt_count(r.cum_actual_people, "people", lang)),
                          html.Td(fmt_pct(r.completion, lang)),
-                         html.Td(t("rag_" + r.rag, lang), className=RAG_CLASS.get(r.rag, ""))])
+                         html.Td(t("rag_" + r.status, lang), className=RAG_CLASS.get(r.status, ""))])
                 for r in bc.head(8).itertuples()]
         vrows = [html.Tr([html.Td(r.village_name), html.Td(r.county_name), html.Td(fmt_pct(r.incidence, lang))])
                  for r in bv.head(6).itertuples()]
