@@ -162,7 +162,6 @@ CHARTS: dict[str, Chart] = {
     "recon": Chart(Q.reconciliation, lambda f, scope, ctx: (scope,)),
     "refs": Chart(Q.reference_sources, lambda f, scope, ctx: ()),
 }
-IMAGE_CHARTS = tuple(name for name, c in CHARTS.items() if c.image)
 
 
 def _measure(name: str, f: Filters) -> str:

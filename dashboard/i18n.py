@@ -123,7 +123,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     "watch": ("≥20%（重点跟踪）", "≥20% (deep tracking)"),
     "map_click_hint": ("点击县可进入该县页面", "Click a county to open its page"),
     "behind": ("滞后村数", "Villages behind"),
-    "completion_axis": ("完成率", "Completion"),
     # tables / columns
     "col_village": ("村", "Village"),
     "col_township": ("乡镇", "Township"),
@@ -133,7 +132,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     "col_incidence": ("贫困发生率", "Incidence"),
     "col_hh_left": ("未脱贫户", "Households left"),
     "col_people_left": ("未脱贫人口", "People left"),
-    "col_behind": ("进度滞后", "Behind schedule"),
     "st_exited": ("已退出", "Exited"),
     "st_behind": ("滞后", "Behind"),
     "st_on_plan": ("按计划推进", "On plan"),
@@ -156,7 +154,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     "d_recon_ok": ("三级核对全部一致。", "All three-level reconciliation checks agree."),
     "d_refs": ("公开数据来源", "Sources of the reference facts"),
     "d_no_rejects": ("没有被拒绝的数据行。", "No rejected rows."),
-    "county_page": ("县详情", "County"),
     # county and village pages
     "col_code": ("代码", "Code"),
     "col_household_id": ("户编号", "Household ID"),
@@ -173,7 +170,6 @@ CATALOG: dict[str, tuple[str, str]] = {
     "mt_progress": ("进度", "Progress"),
     "mt_no_county_behind": ("没有进度滞后的贫困县", "No county behind"),
     "mt_paused": ("已暂停（空格继续）", "Paused (space to resume)"),
-    "village_page": ("村详情", "Village"),
 }
 
 

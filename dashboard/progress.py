@@ -15,8 +15,6 @@ import pandas as pd
 from dashboard import settings
 from dashboard.i18n import fmt_date, fmt_pct, t
 
-STATUSES = ("green", "amber", "red", "year_end", "none")
-
 
 def expected_share(profile: pd.DataFrame, year: int, quarter: int, default=None) -> tuple[float, str, int | None]:
     """Cumulative share of the year's target expected by the end of `quarter`.
