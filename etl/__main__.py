@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -10,6 +11,20 @@ from etl import paths
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("已中断 (interrupted); 数据库保持不变 (the warehouse is unchanged).", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: say so without a traceback (its text may quote a row)
+        print(f"内部错误 (internal error: {type(exc).__name__}); 数据库保持不变 (the warehouse is unchanged). "
+              "Run with GANSU_ETL_TRACEBACK=1 for details.", file=sys.stderr)
+        if os.environ.get("GANSU_ETL_TRACEBACK") == "1":
+            raise
+        return 2
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="python -m etl", description="Gansu poverty-exit warehouse: demo data, loads, summary.")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="write the deterministic demo dataset in the input-contract format")
@@ -51,7 +66,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.db}: 数据库不存在 (no warehouse); run `python -m etl load DIR --db {args.db}` first.",
                   file=sys.stderr)
             return 1
-        result = summary(args.db)
+        import duckdb
+
+        try:
+            result = summary(args.db)
+        except duckdb.Error as exc:
+            from etl.load import db_error
+
+            print(f"{args.db}: 无法读取数据库 (cannot read the warehouse: {db_error(exc)}).", file=sys.stderr)
+            return 1
         print(json.dumps(result, ensure_ascii=False, indent=2 if not args.json else None))
         return 0
     return 2

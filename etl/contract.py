@@ -4,6 +4,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import duckdb
+
 
 @dataclass(frozen=True)
 class Column:
@@ -96,6 +98,16 @@ HOUSEHOLDS = Table(
 )
 
 TABLES = {t.name: t for t in (COUNTIES, COUNTY_TARGETS, VILLAGES, HOUSEHOLDS)}
+CONTRACT_NAMES = frozenset(c.name for t in TABLES.values() for c in t.columns)
+# SQL is built only from these names: plain lower-case words, and quoted all the same (see `ident`)
+assert all(re.fullmatch(r"[a-z][a-z0-9_]*", n) for n in CONTRACT_NAMES)
+
+
+def ident(name: str) -> str:
+    """A contract column name as a SQL identifier, quoted by DuckDB itself. Input text never gets here."""
+    if name not in CONTRACT_NAMES:
+        raise ValueError(f"not a contract column: {name!r}")
+    return str(duckdb.ColumnExpression(name))
 LOAD_ORDER = ("counties", "villages", "county_targets", "households")
 
 POVERTY_TYPES = ("片区", "插花")

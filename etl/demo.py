@@ -11,6 +11,9 @@ Everything that is invented is labelled: the folder carries DEMO.json and the wa
 
 import csv
 import json
+import os
+import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -369,14 +372,29 @@ def write_households(out: Path, hh: pd.DataFrame) -> None:
                           WHEN exit_date <= {d} THEN CAST(exit_date AS DATE) END AS exit_date,
                      {d} AS as_of
               FROM hh ORDER BY household_id
-            ) TO '{out / f"households_{label}.csv"}' (HEADER, DELIMITER ',')""")
+            ) TO ? (HEADER, DELIMITER ',')""", [str(out / f"households_{label}.csv")])
     con.close()
 
 
 def generate(out: Path, fmt: str = "csv", seed: int = SEED, scale: int = 1) -> dict:
-    """Write the demo inputs; `scale` multiplies people, households and villages (benchmarks at 10x)."""
-    rng = np.random.default_rng(seed)
+    """Write the demo inputs; `scale` multiplies people, households and villages (benchmarks at 10x).
+
+    The files hold (invented) names and ID numbers: written in a private folder, made owner-only (0600)
+    and only then moved into `out`, whatever the umask."""
     out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".demo-", dir=out))
+    try:
+        manifest = _generate(work, fmt, seed, scale)
+        for f in sorted(work.iterdir()):
+            os.chmod(f, 0o600)
+            os.replace(f, out / f.name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return manifest
+
+
+def _generate(out: Path, fmt: str, seed: int, scale: int) -> dict:
+    rng = np.random.default_rng(seed)
     counties = build_counties(rng)
     villages = build_villages(rng, counties, scale)
     hh = build_households(rng, villages, scale)

@@ -3,13 +3,18 @@
 The load works on a copy of the warehouse and swaps it in with os.replace only when everything succeeded,
 so a failed or killed load leaves the warehouse exactly as it was and readers never see half a load.
 Files already loaded (same SHA-256) are skipped: loading the same file twice changes nothing.
+The copy lives in a private folder (0700) next to the warehouse, with DuckDB's spill files; the new warehouse
+keeps the mode the old one had (0600 when new). Messages never quote DuckDB's text of a row or a value.
 """
 
 import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
+import stat
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -28,6 +33,7 @@ from etl.validate import PATHWAY_NAMES, PATHWAY_SPLIT, install_macros, reject_sq
 
 SCHEMA_VERSION = "1"
 DEMO_MANIFEST = "DEMO.json"
+UNCHANGED = "导入未执行，数据库保持不变 (nothing was loaded; the warehouse is unchanged)."
 
 
 class LoadFailed(Exception):
@@ -99,10 +105,31 @@ def input_files(source: Path) -> list[Path]:
     return files
 
 
+def db_error(exc: Exception) -> str:
+    """DuckDB's message without the data it may quote: first line only, quoted text masked."""
+    first = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", str(exc).split("\n", 1)[0])
+    return f"{type(exc).__name__}: {first[:300]}"
+
+
+def check_db_path(db: Path) -> None:
+    """--db must be a file (or not exist yet) in a folder that exists or can be made."""
+    if db.exists() and not db.is_file():
+        raise LoadFailed(f"{db}: 不是文件 (not a file: a folder?); 请用 --db 指定数据库文件, 例如 data/warehouse.duckdb.")
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LoadFailed(f"{db}: 无法创建所在目录 (cannot create the folder {db.parent}: {exc.strerror}); "
+                         "请用 --db 指定一个可写目录中的文件.") from None
+
+
 @contextmanager
 def writer_lock(db: Path):
-    db.parent.mkdir(parents=True, exist_ok=True)
-    with open(db.parent / f".{db.name}.lock", "w") as lock:
+    try:
+        fd = os.open(db.parent / f".{db.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise LoadFailed(f"{db}: 无法在该目录写入 (cannot write in {db.parent}: {exc.strerror}); "
+                         "请用 --db 指定一个可写目录中的文件.") from None
+    with os.fdopen(fd, "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -113,8 +140,20 @@ def writer_lock(db: Path):
 def loaded_checksums(db: Path) -> set[str]:
     if not db.exists():
         return set()
-    with duckdb.connect(str(db), read_only=True) as con:
-        return {r[0] for r in con.execute("SELECT sha256 FROM etl_load_files WHERE status = 'loaded'").fetchall()}
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            return {r[0] for r in con.execute("SELECT sha256 FROM etl_load_files WHERE status = 'loaded'").fetchall()}
+    except duckdb.CatalogException:
+        raise LoadFailed(f"{db}: 是 DuckDB 文件，但不是本系统的数据库 (a DuckDB file, but not a warehouse of this "
+                         "project: no etl_load_files); 请用 --db 指定另一个文件.") from None
+    except duckdb.Error as exc:
+        raise LoadFailed(f"{db}: 不是 DuckDB 数据库或无法打开 (not a DuckDB warehouse, or it cannot be opened: "
+                         f"{db_error(exc)}); 请用 --db 指定数据库文件.") from None
+
+
+def connect_warehouse(path: Path, spill: Path) -> duckdb.DuckDBPyConnection:
+    """The load's connection: DuckDB's memory bounded (GANSU_ETL_MEMORY_LIMIT), spilling into `spill`."""
+    return duckdb.connect(str(path), config={"memory_limit": paths.ETL_MEMORY_LIMIT, "temp_directory": str(spill)})
 
 
 def is_demo_source(source: Path) -> bool:
@@ -127,21 +166,32 @@ def load(source: Path, db: Path = paths.WAREHOUSE, progress: bool = True) -> Loa
     started = time.perf_counter()
     source, db = Path(source), Path(db)
     files = input_files(source)
+    check_db_path(db)
     with writer_lock(db):
         for stale in db.parent.glob(f".{db.name}.loading-*"):  # left by a killed load; we hold the lock
-            stale.unlink()
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
         sums = {f: sha256(f) for f in tqdm(files, desc="checksums", unit="file", disable=not progress)}
         known = loaded_checksums(db)
         new_files = [f for f in files if sums[f] not in known]
         unchanged = [TableReport(f.name, "-", status="unchanged") for f in files if sums[f] in known]
         if not new_files:
             return LoadReport(None, "unchanged", unchanged, time.perf_counter() - started)
-        tmp = db.parent / f".{db.name}.loading-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        work = db.parent / f".{db.name}.loading-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        spill = None
         try:
+            work.mkdir(mode=0o700)  # private: the copy and the spill files hold names and ID numbers
+            tmp = work / db.name
+            spill = Path(tempfile.mkdtemp(prefix="gansu-etl-", dir=paths.ETL_TEMP_DIR)) if paths.ETL_TEMP_DIR \
+                else work / "spill"
+            mode = stat.S_IMODE(db.stat().st_mode) if db.exists() else 0o600
             if db.exists():
                 shutil.copyfile(db, tmp)
-            report = _load_into(tmp, new_files, sums, source, is_demo_source(source), progress)
+            report = _load_into(tmp, spill, new_files, sums, source, is_demo_source(source), progress)
             report.tables = unchanged + report.tables
+            os.chmod(tmp, mode)
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
             os.replace(tmp, db)
@@ -149,21 +199,26 @@ def load(source: Path, db: Path = paths.WAREHOUSE, progress: bool = True) -> Loa
             os.fsync(dir_fd)
             os.close(dir_fd)
         except InputError as exc:
-            raise LoadFailed(f"{exc}\n导入未执行，数据库保持不变 (nothing was loaded; the warehouse is unchanged).") from exc
+            raise LoadFailed(f"{exc}\n{UNCHANGED}") from None
+        except (duckdb.OutOfMemoryException, MemoryError):
+            raise LoadFailed(f"内存不足 (out of memory): 导入所需内存超过 GANSU_ETL_MEMORY_LIMIT={paths.ETL_MEMORY_LIMIT} "
+                             f"(the load needs more memory than that); 请调高该设置或把文件拆小后重试.\n{UNCHANGED}") from None
         except duckdb.Error as exc:
-            raise LoadFailed(f"数据库错误 (database error): {exc}\n导入未执行，数据库保持不变 "
-                             "(nothing was loaded; the warehouse is unchanged).") from exc
+            raise LoadFailed(f"数据库错误 (database error): {db_error(exc)}\n{UNCHANGED}") from None
+        except OSError as exc:
+            raise LoadFailed(f"{db}: 文件错误 (file error: {exc.strerror}: {exc.filename})\n{UNCHANGED}") from None
         finally:
-            tmp.unlink(missing_ok=True)
-            Path(f"{tmp}.wal").unlink(missing_ok=True)
+            shutil.rmtree(work, ignore_errors=True)
+            if spill is not None and paths.ETL_TEMP_DIR:
+                shutil.rmtree(spill, ignore_errors=True)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _load_into(tmp: Path, files: list[Path], sums: dict[Path, str], source: Path, demo: bool,
+def _load_into(tmp: Path, spill: Path, files: list[Path], sums: dict[Path, str], source: Path, demo: bool,
                progress: bool) -> LoadReport:
     fresh = not tmp.exists()
-    con = duckdb.connect(str(tmp))
+    con = connect_warehouse(tmp, spill)
     try:
         if fresh:
             con.execute(paths.SCHEMA_SQL.read_text(encoding="utf-8"))
@@ -208,6 +263,15 @@ def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_sna
     if table.name == "counties":
         _resolve_county_names(con, rel)
     con.execute(f"INSERT INTO rj {reject_sql(table, rel, s.file_name)}")
+    if s.fields:  # a CSV row with more or fewer fields than its header: its cells may be shifted
+        lo, hi = s.fields
+        con.execute(f"""INSERT INTO rj SELECT _line, '*', 'field_count', CAST(_fields AS VARCHAR),
+                            '该行有 ' || _fields || ' 个字段，表头有 ' || $hi || ' 个 (row has ' || _fields
+                            || ' fields, the header ' || $hi || '; cells may be shifted)'
+                        FROM {rel} WHERE _fields < $lo OR _fields > $hi""", {"lo": lo, "hi": hi})
+        # ... and rejected for that alone
+        con.execute("DELETE FROM rj WHERE rule <> 'field_count' AND _line IN "
+                    "(SELECT _line FROM rj WHERE rule = 'field_count')")
     # a totals row is rejected as such, not also for every rule its blank cells break
     con.execute("DELETE FROM rj WHERE rule <> 'totals_row' AND _line IN (SELECT _line FROM rj WHERE rule = 'totals_row')")
     _reject_duplicates(con, rel, table.name, load_id, replaced_snapshots)

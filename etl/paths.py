@@ -21,3 +21,13 @@ APP_HOST = os.environ.get("GANSU_APP_HOST", "127.0.0.1")
 APP_PORT = int(os.environ.get("GANSU_APP_PORT", "8050"))
 # Query-result cache entries per process (keyed by warehouse_version).
 QUERY_CACHE_SIZE = int(os.environ.get("GANSU_QUERY_CACHE_SIZE", "512"))
+
+# ---- ETL limits (etl/read.py, etl/load.py) ----
+# DuckDB memory for a load (default: a quarter of RAM, at least 1 GiB); past it DuckDB spills to
+# GANSU_ETL_TEMP_DIR (default: a private folder next to the warehouse, removed after the load) or stops
+# with a message. Fields longer than Excel's cell limit and rows wider than ETL_MAX_COLUMNS refuse the file.
+_RAM_MIB = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") >> 20
+ETL_MEMORY_LIMIT = os.environ.get("GANSU_ETL_MEMORY_LIMIT") or f"{max(1024, _RAM_MIB // 4)}MiB"
+ETL_TEMP_DIR = os.environ.get("GANSU_ETL_TEMP_DIR") or None
+ETL_MAX_FIELD_CHARS = int(os.environ.get("GANSU_ETL_MAX_FIELD_CHARS", "32767"))
+ETL_MAX_COLUMNS = int(os.environ.get("GANSU_ETL_MAX_COLUMNS", "1000"))

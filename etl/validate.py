@@ -1,5 +1,7 @@
 """Rules of the contract, as SQL over a staged file: each failing row goes to the rejects with its rule.
 
+The SQL is built from the contract's own column names and this module's constants only, never from file text.
+
 A check is (column, rule, SQL that is true when the row fails, message). Columns are available normalised
 as text (`county_code`) and typed (`county_code__v`); see `typed_columns`.
 """
@@ -19,6 +21,7 @@ from etl.contract import (
     VILLAGE_CATEGORIES,
     YEAR_RANGE,
     Table,
+    ident,
     indicator_lookup,
 )
 
@@ -243,12 +246,12 @@ def checks_for(table: Table) -> list[Check]:
 
 def typed_select(table: Table, staged_relation: str) -> str:
     """SELECT that normalises every text column and adds the typed `col__v` columns."""
-    norm = ", ".join(f"norm({c}) AS {c}" for c in table.column_names)
+    norm = ", ".join(f"norm({ident(c)}) AS {ident(c)}" for c in table.column_names)
     typed = ", ".join(f"{expr} AS {col}__v" for col, expr in TYPED[table.name].items())
     extra = ""
     if table.name == "county_targets":
         extra = ", (SELECT k FROM _indicators WHERE h = lower(regexp_replace(indicator, '\\s', '', 'g'))) AS indicator__v"
-    inner = f"SELECT _line, {norm} FROM {staged_relation}"
+    inner = f"SELECT _line, _fields, {norm} FROM {staged_relation}"
     return f"SELECT *, {typed}{extra} FROM ({inner})"
 
 
