@@ -142,6 +142,12 @@ def loaded_checksums(db: Path) -> set[str]:
         return set()
     try:
         with duckdb.connect(str(db), read_only=True) as con:
+            version = con.execute("SELECT max(value) FROM meta WHERE key = 'schema_version'").fetchall()[0][0]
+            if version != SCHEMA_VERSION:
+                raise LoadFailed(
+                    f"{db}: 数据库结构版本为 {version}，本程序写入版本 {SCHEMA_VERSION} (warehouse schema_version "
+                    f"{version}, this ETL writes {SCHEMA_VERSION}); 请把全部输入文件导入一个新的 --db 文件, 确认无误后替换旧文件 "
+                    "(load all input files into a new --db file, then replace the old one).")
             return {r[0] for r in con.execute("SELECT sha256 FROM etl_load_files WHERE status = 'loaded'").fetchall()}
     except duckdb.CatalogException:
         raise LoadFailed(f"{db}: 是 DuckDB 文件，但不是本系统的数据库 (a DuckDB file, but not a warehouse of this "

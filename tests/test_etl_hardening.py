@@ -339,3 +339,19 @@ def test_no_personal_data_in_any_message(tiny_warehouse, writable_copy, tmp_path
         assert "Traceback" not in run.stderr
         db.write_bytes(Path(tiny_warehouse).read_bytes())
     assert digest(db) == before
+
+
+def test_other_schema_version_is_refused_with_what_to_do(tiny_inputs, tiny_warehouse, writable_copy, tmp_path):
+    db = writable_copy(tiny_warehouse)
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+    before = digest(db)
+    folder = tmp_path / "q"
+    folder.mkdir()
+    data = household_rows("2019-06-30")
+    data[2][2] = 7
+    write_csv(folder / "households_2019Q2_fix.csv", data)
+    with pytest.raises(LoadFailed, match="schema_version 0, this ETL writes 1") as exc:
+        load(folder, db, progress=False)
+    assert "new --db" in str(exc.value)
+    assert_failed_cleanly(db, before, exc.value)
