@@ -4,7 +4,7 @@
 
 Prints the cases tried, how many loaded / were refused cleanly / were unchanged, the rows in = loaded + rejected
 totals, and the property violations: tracebacks (any exception but LoadFailed), rows lost, a failed load that
-changed the warehouse. Exit status 1 when there was any violation.
+changed the warehouse, a valid file refused. Exit status 1 when there was any violation.
 """
 
 import argparse

@@ -7,7 +7,8 @@ not a zip. Each is loaded into a copy of a warehouse. Whatever the file, the loa
     (the loaded rows are in the facts, the rejected lines in etl_rejects: no row lost), and rows in equal to the
     records Python's csv module counts under the header; or
   - fails with LoadFailed only (never another exception, i.e. never a traceback from the CLI), the warehouse
-    byte-identical, no work files left, and no name or ID number from the files in the message.
+    byte-identical, no work files left, and no name or ID number from the files in the message;
+and a valid file (RFC 4180 as csv.writer writes it, quoted newlines and all, header intact) is never refused.
 CI runs GANSU_FUZZ_EXAMPLES (default 250) derandomized cases; `scripts/fuzz_etl.py` runs a longer random one.
 """
 
@@ -18,6 +19,7 @@ import os
 import shutil
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -38,7 +40,7 @@ FILES = {
 PERSONAL = [h[3] for h in HOUSEHOLDS] + [h[4][:17] for h in HOUSEHOLDS]
 FACTS = {"counties": "dim_county", "villages": "dim_village", "county_targets": "fct_county_target",
          "households": "fct_household_snapshot"}
-TOKENS = [b'"', b'""', b"\n", b"\r", b"\r\n", b",", b",,", b"\x00", b"\xef\xbb\xbf", b"\xff", b"\xe9\x80",
+TOKENS = [b"x" * 2_100_000, b'"', b'""', b"\n", b"\r", b"\r\n", b",", b",,", b"\x00", b"\xef\xbb\xbf", b"\xff", b"\xe9\x80",
           "合计".encode(), '"甲\n乙"'.encode(), b'"a""b"', b" ", "　".encode(), b"x" * 40_000, b"," * 1_200,
           b"=HYPERLINK(\"x\")", "６２２９２６".encode(), b"'", b"\\", b"\x1b[31m"]
 CELLS = st.one_of(
@@ -79,7 +81,9 @@ def cases(draw):
     for _ in range(draw(st.integers(0, 3))):
         op = draw(st.sampled_from(["drop_row", "dup_row", "extra_field", "drop_field", "set_cell", "blank_row",
                                    "header_text", "dup_header", "swap_cols"]))
-        i = draw(st.integers(1, len(rows) - 1)) if len(rows) > 1 else 0
+        if len(rows) < 2:
+            break
+        i = draw(st.integers(1, len(rows) - 1))
         if op == "drop_row" and len(rows) > 1:
             rows.pop(i)
         elif op == "dup_row":
@@ -104,24 +108,36 @@ def cases(draw):
                 for r in rows:
                     if max(j, k) < len(r):
                         r[j], r[k] = r[k], r[j]
-    kind = draw(st.sampled_from(["csv"] * 8 + ["xlsx", "xlsx_damaged", "not_xlsx", "empty"]))
+    kind = draw(st.sampled_from(["csv"] * 8 + ["xlsx", "xlsx_damaged", "xlsx_bad_xml", "not_xlsx", "empty"]))
     if kind == "empty":
-        return name, b"", None
+        return name, b"", None, False
     if kind == "not_xlsx":
         return name.replace(".csv", ".xlsx"), draw(st.sampled_from([b"PK\x03\x04", b""])) + draw(
-            st.binary(max_size=200)), None
+            st.binary(max_size=200)), None, False
     if kind.startswith("xlsx"):
         data = xlsx_bytes(rows)
         if kind == "xlsx_damaged":
             at = draw(st.integers(0, len(data) - 1))
             data = draw(st.sampled_from([data[:at], data[:at] + draw(st.binary(min_size=1, max_size=64)) + data[at:],
                                          data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:]]))
-        return name.replace(".csv", ".xlsx"), data, None
+        elif kind == "xlsx_bad_xml":  # a sound zip holding broken sheet XML
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                parts = {n: z.read(n) for n in z.namelist()}
+            sheet = parts["xl/worksheets/sheet1.xml"]
+            at = draw(st.integers(0, len(sheet)))
+            parts["xl/worksheets/sheet1.xml"] = sheet[:at] + draw(st.sampled_from([b"", b"<", b"</row>", b"\x00"]))
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w") as z:
+                for n, part in parts.items():
+                    z.writestr(n, part)
+            data = out.getvalue()
+        return name.replace(".csv", ".xlsx"), data, None, False
     data = csv_bytes(rows)
     encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "gb18030"]))
     if encoding != "utf-8":
         data = data.decode("utf-8").encode(encoding)
-    for _ in range(draw(st.integers(0, 3))):
+    byte_ops = draw(st.integers(0, 3))
+    for _ in range(byte_ops):
         op = draw(st.sampled_from(["token", "token", "junk", "delete", "truncate"]))
         at = draw(st.integers(0, len(data)))
         if op == "token":
@@ -132,7 +148,8 @@ def cases(draw):
             data = data[:at] + data[at + draw(st.integers(1, 40)):]
         else:
             data = data[:at]
-    return name, data, rows[0] if header_intact else None
+    # a valid file: RFC 4180 as csv.writer wrote it, header untouched (cells may break rules: rows get rejected)
+    return name, data, rows[0] if header_intact else None, header_intact and byte_ops == 0
 
 
 def digest(path: Path) -> str:
@@ -158,7 +175,7 @@ def records_under_header(data: bytes, header: list[str]) -> int | None:
 
 def check_case(case, base_db: Path, work: Path) -> dict:
     """Load one mutated file into a copy of `base_db`; assert the properties; return what happened."""
-    name, data, header = case
+    name, data, header, valid = case
     folder = work / "in"
     folder.mkdir()
     (folder / name).write_bytes(data)
@@ -173,6 +190,7 @@ def check_case(case, base_db: Path, work: Path) -> dict:
         assert not list(work.glob(".warehouse.duckdb.loading-*")), "work files left behind"
         assert "Traceback" not in msg and not any(p in msg for p in PERSONAL), msg
         assert "rows in" not in msg, msg  # the accounting check of load.py never fires
+        assert not valid, f"a valid file was refused: {msg}"
         return {"outcome": "refused"}
     if report.status == "unchanged":
         return {"outcome": "unchanged"}

@@ -355,3 +355,18 @@ def test_other_schema_version_is_refused_with_what_to_do(tiny_inputs, tiny_wareh
         load(folder, db, progress=False)
     assert "new --db" in str(exc.value)
     assert_failed_cleanly(db, before, exc.value)
+
+
+@pytest.mark.parametrize("value, rule", [("6229261980O101123X", "id_format"), ("马明", "id_format"),
+                                         ("６２２９２６19800101123X", "id_checksum")])  # full-width digits normalised
+def test_id_number_with_letters_is_a_rejected_row_not_a_failed_load(tmp_path, value, rule):
+    """Found by the fuzz test: the check-digit SQL cast every character, before the format check guarding it."""
+    folder = write_tiny_inputs(tmp_path / "in")
+    data = household_rows("2019-06-30")
+    data[1][4] = value
+    write_csv(folder / "households_2019Q2.csv", data)
+    db = tmp_path / "w.duckdb"
+    report = load(folder, db, progress=False)
+    hh = next(t for t in report.tables if t.file_name == "households_2019Q2.csv")
+    assert (hh.rows_in, hh.rows_loaded, hh.rows_rejected) == (5, 4, 1)
+    assert rows(db, "SELECT line, rule FROM etl_rejects WHERE file_name = 'households_2019Q2.csv'") == [(2, rule)]
