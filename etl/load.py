@@ -26,10 +26,10 @@ import duckdb
 from tqdm import tqdm
 
 from etl import paths
-from etl.contract import LOAD_ORDER, PATHWAYS
+from etl.contract import LOAD_ORDER, PATHWAYS, TABLES, Table
 from etl.marts import build_marts
 from etl.read import InputError, Staged, peek_tables, stage_file
-from etl.validate import PATHWAY_NAMES, PATHWAY_SPLIT, install_macros, reject_sql, typed_select
+from etl.validate import PATHWAY_NAMES, PATHWAY_SPLIT, install_macros, reject_sql, typed_name, typed_select
 
 SCHEMA_VERSION = "1"
 DEMO_MANIFEST = "DEMO.json"
@@ -280,7 +280,7 @@ def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_sna
                     "(SELECT _line FROM rj WHERE rule = 'field_count')")
     # a totals row is rejected as such, not also for every rule its blank cells break
     con.execute("DELETE FROM rj WHERE rule <> 'totals_row' AND _line IN (SELECT _line FROM rj WHERE rule = 'totals_row')")
-    _reject_duplicates(con, rel, table.name, load_id, replaced_snapshots)
+    _reject_duplicates(con, rel, table, load_id, replaced_snapshots)
     if table.name == "villages":
         _check_locations(con, rel)
     con.execute("INSERT INTO etl_rejects SELECT ?, ?, ?, _line, column_name, rule, value, message FROM rj "
@@ -294,8 +294,7 @@ def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_sna
     elif table.name == "county_targets":
         con.execute(f"DELETE FROM fct_county_target t USING {good} g WHERE t.county_code = g.county_code "
                     "AND t.year = g.year__v AND t.indicator = g.indicator__v")
-        con.execute(f"INSERT INTO fct_county_target SELECT county_code, year__v, indicator__v, target__v, {load_id} "
-                    f"FROM {good}")
+        con.execute(insert_sql(con, "fct_county_target", table, good, {"load_id": str(load_id)}))
     elif table.name == "households":
         as_of = _insert_households(con, good, load_id, replaced_snapshots)
     rows_rejected = scalar(con, "SELECT count(DISTINCT _line) FROM rj")
@@ -311,18 +310,30 @@ def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_sna
     return report, as_of
 
 
-def _reject_duplicates(con, rel: str, table: str, load_id: int, replaced_snapshots: set) -> None:
-    keys = {"counties": "county_code", "villages": "village_code",
-            "county_targets": "county_code, year__v, indicator__v", "households": "as_of__v, household_id"}[table]
+def insert_sql(con, target: str, table: Table, source: str, extra: dict[str, str]) -> str:
+    """INSERT by column name: each warehouse column from the contract column of that name (typed when the
+    contract types it), or from `extra`. A warehouse column neither provides is an error, not a silent NULL."""
+    columns = [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                                         "AND schema_name = 'main' ORDER BY column_index", [target]).fetchall()]
+    values = {c: typed_name(table, c) for c in table.column_names} | extra
+    missing = [c for c in columns if c not in values]
+    if missing:
+        raise LoadFailed(f"{target}: 数据库列 {missing} 在契约中没有来源 (warehouse columns with no source in the contract)")
+    return (f"INSERT INTO {target} ({', '.join(columns)}) "
+            f"SELECT {', '.join(values[c] for c in columns)} FROM {source}")
+
+
+def _reject_duplicates(con, rel: str, table: Table, load_id: int, replaced_snapshots: set) -> None:
+    keys = ", ".join(typed_name(table, k) for k in table.key)  # e.g. county_code, year__v, indicator__v
     con.execute(f"""
         INSERT INTO rj
-        SELECT _line, '{keys.split(',')[0].replace('__v', '')}', 'duplicate_key', concat_ws(' / ', {keys}),
+        SELECT _line, '{table.key[0]}', 'duplicate_key', concat_ws(' / ', {keys}),
                '重复的记录，与第 ' || first_line || ' 行重复 (duplicate key, same as line ' || first_line || ')'
         FROM (SELECT _line, {keys}, first(_line) OVER (PARTITION BY {keys} ORDER BY _line) AS first_line,
                      row_number() OVER (PARTITION BY {keys} ORDER BY _line) AS n
               FROM {rel} WHERE _line NOT IN (SELECT _line FROM rj) AND {keys.split(',')[-1]} IS NOT NULL)
         WHERE n > 1""")
-    if table == "households" and replaced_snapshots & {
+    if table.name == "households" and replaced_snapshots & {
         r[0] for r in con.execute(f"SELECT DISTINCT as_of__v FROM {rel}").fetchall()
     }:  # the same snapshot split over several files of this load
         con.execute(f"""
@@ -370,12 +381,8 @@ def _upsert_counties(con, good: str, load_id: int) -> None:
         FROM (SELECT *, coalesce(prefecture_code, left(county_code, 4) || '00') AS p FROM {good}) g
         LEFT JOIN dim_prefecture d ON d.prefecture_code = g.p""")
     con.execute(f"DELETE FROM dim_county WHERE county_code IN (SELECT county_code FROM {good})")
-    con.execute(f"""
-        INSERT INTO dim_county
-        SELECT county_code, county_name, coalesce(prefecture_code, left(county_code, 4) || '00'),
-               is_poverty_county__v, poverty_type, deep_poverty, rural_population__v, planned_exit_year__v,
-               actual_exit_year__v, actual_exit_date__v, {load_id}
-        FROM {good}""")
+    con.execute(insert_sql(con, "dim_county", TABLES["counties"], good, {
+        "prefecture_code": "coalesce(prefecture_code, left(county_code, 4) || '00')", "load_id": str(load_id)}))
 
 
 def _upsert_villages(con, good: str, load_id: int) -> None:
@@ -393,12 +400,9 @@ def _upsert_villages(con, good: str, load_id: int) -> None:
         con.execute("UPDATE _v SET lon__v = x, lat__v = y, location_source = 'synthetic' FROM _pts "
                     "WHERE _pts.c = _v.village_code")
     con.execute("DELETE FROM dim_village WHERE village_code IN (SELECT village_code FROM _v)")
-    con.execute(f"""
-        INSERT INTO dim_village
-        SELECT village_code, village_name, township_name, county_code, village_category,
-               coalesce(is_deep_poverty__v, village_category = '深度贫困非建档村'), rural_population__v,
-               planned_exit_year__v, actual_exit_year__v, lon__v, lat__v, location_source, {load_id}
-        FROM _v""")
+    con.execute(insert_sql(con, "dim_village", TABLES["villages"], "_v", {
+        "is_deep_poverty": "coalesce(is_deep_poverty__v, village_category = '深度贫困非建档村')",
+        "location_source": "location_source", "load_id": str(load_id)}))
     con.execute("DROP TABLE _v")
 
 
@@ -408,16 +412,13 @@ def _insert_households(con, good: str, load_id: int, replaced: set):
         if as_of not in replaced:  # a new file for a loaded quarter replaces that quarter's snapshot
             con.execute("DELETE FROM fct_household_snapshot WHERE as_of = ?", [as_of])
             replaced.add(as_of)
-    flags = ", ".join(f"list_contains(g._pw, '{zh}')" for zh, _, _ in PATHWAYS)
     canonical = "NULLIF(concat_ws(',', " + ", ".join(
-        f"CASE WHEN list_contains(g._pw, '{zh}') THEN '{zh}' END" for zh in PATHWAY_NAMES) + "), '')"
-    con.execute(f"""
-        INSERT INTO fct_household_snapshot
-        SELECT g.as_of__v, g.household_id, g.village_code, v.county_code, g.household_size__v, g.head_name,
-               g.head_id_number__v, g.household_attribute, g.main_cause, {canonical}, {flags},
-               g.planned_exit_year__v, g.status, g.exit_date__v, {load_id}
-        FROM (SELECT *, regexp_split_to_array(coalesce(pathways, ''), '{PATHWAY_SPLIT}') AS _pw FROM {good}) g
-        JOIN dim_village v USING (village_code)""")
+        f"CASE WHEN list_contains(_pw, '{zh}') THEN '{zh}' END" for zh in PATHWAY_NAMES) + "), '')"
+    extra = {"county_code": "county_code", "pathways": canonical, "load_id": str(load_id)}
+    extra |= {f"pw_{suffix}": f"list_contains(_pw, '{zh}')" for zh, suffix, _ in PATHWAYS}
+    source = (f"(SELECT g.*, v.county_code FROM (SELECT *, regexp_split_to_array(coalesce(pathways, ''), "
+              f"'{PATHWAY_SPLIT}') AS _pw FROM {good}) g JOIN dim_village v USING (village_code))")
+    con.execute(insert_sql(con, "fct_household_snapshot", TABLES["households"], source, extra))
     return snapshots[0] if len(snapshots) == 1 else None
 
 

@@ -245,6 +245,12 @@ def checks_for(table: Table) -> list[Check]:
     return checks
 
 
+def typed_name(table: Table, col: str) -> str:
+    """The column of the typed relation that holds `col`'s value: `col__v` when the contract types it."""
+    typed = col in TYPED[table.name] or (table.name == "county_targets" and col == "indicator")
+    return f"{col}__v" if typed else col
+
+
 def typed_select(table: Table, staged_relation: str) -> str:
     """SELECT that normalises every text column and adds the typed `col__v` columns."""
     norm = ", ".join(f"norm({ident(c)}) AS {ident(c)}" for c in table.column_names)
