@@ -94,7 +94,8 @@ OVERRIDES: dict[str, dict[str, tuple[str, str]]] = {
     "ranking": {"plan": ("xc_expected", "int")},
     "pathways": {"plan_people": ("xc_plan_people_all", "int"), "actual_people": ("xc_actual_people_all", "int"),
                  "status": ("col_status", "text")},
-    "households": {"status": ("xc_hh_status", "text")},
+    "households": {"status": ("col_status", "text")},
+    "villages": {"village_code": ("xc_code", "code")},
 }
 # The /data tables show their field names on screen; their files do too.
 RAW_TABLES = ("loads", "files", "rejects", "reject_samples", "recon", "refs")

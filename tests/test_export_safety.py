@@ -185,26 +185,26 @@ DOWNLOADS = [  # (page context, chart) as the pages' buttons ask for them
 ]
 
 
+def post_download(client, chart: str, fmt: str, ctx: dict, query: dict) -> tuple[str, bytes]:
+    """POST the download callback as the browser does on a button click: (file name, bytes)."""
+    bid = {"chart": chart, "fmt": fmt, "type": "dl"}
+    body = {"output": "download.data", "outputs": {"id": "download", "property": "data"},
+            "inputs": [[{"id": bid, "property": "n_clicks", "value": 1}]],
+            "state": [{"id": "page-filters", "property": "data", "value": query},
+                      {"id": "page-ctx", "property": "data", "value": ctx}],
+            "changedPropIds": [json.dumps(bid, sort_keys=True, separators=(",", ":")) + ".n_clicks"]}
+    r = client.post("/_dash-update-component", json=body)
+    assert r.status_code == 200, r.data[:500]
+    data = r.get_json()["response"]["download"]["data"]
+    return data["filename"], base64.b64decode(data["content"]) if data.get("base64") else data["content"].encode()
+
+
 @pytest.fixture(scope="module")
 def download(evil_warehouse):
-    """POST the download callback as the browser does on a button click; returns (file name, bytes)."""
     import app as app_module
 
     client = app_module.app.server.test_client()
-
-    def get(chart: str, fmt: str, ctx: dict, query: dict) -> tuple[str, bytes]:
-        bid = {"chart": chart, "fmt": fmt, "type": "dl"}
-        body = {"output": "download.data", "outputs": {"id": "download", "property": "data"},
-                "inputs": [[{"id": bid, "property": "n_clicks", "value": 1}]],
-                "state": [{"id": "page-filters", "property": "data", "value": query},
-                          {"id": "page-ctx", "property": "data", "value": ctx}],
-                "changedPropIds": [json.dumps(bid, sort_keys=True, separators=(",", ":")) + ".n_clicks"]}
-        r = client.post("/_dash-update-component", json=body)
-        assert r.status_code == 200, r.data[:500]
-        data = r.get_json()["response"]["download"]["data"]
-        return data["filename"], base64.b64decode(data["content"]) if data.get("base64") else data["content"]
-
-    return get
+    return lambda chart, fmt, ctx, query: post_download(client, chart, fmt, ctx, query)
 
 
 def _unsafe(text) -> bool:
