@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 import zipfile
+from pathlib import Path
 
 import duckdb
 import openpyxl
@@ -262,3 +263,27 @@ def test_report_tables_hold_no_formula(evil_warehouse):
     cells += [c.text for s in deck.slides for sh in s.shapes if sh.has_table for r in sh.table.rows for c in r.cells]
     assert "'=1+2" in cells  # 兰州市's crafted name, in the table of counties behind schedule
     assert not [c for c in cells if _unsafe(c)]
+
+
+def test_village_table_downloads_from_the_browser_are_inert(evil_warehouse, dash_duo):
+    """The same files when a user clicks the buttons in Chromium (CSV and XLSX of the county's villages)."""
+    from tests.conftest import serving
+    from tests.test_browser_downloads import _wait_for_file
+
+    with serving(dash_duo, evil_warehouse) as duo:
+        duo.wait_for_page(f"{duo.server_url}/county/622926?as_of=2019Q4")
+        duo.wait_for_element("#kpi-people-actual", timeout=20)
+        folder = Path(duo.download_path)
+        for fmt in ("csv", "xlsx"):
+            duo.driver.find_element(
+                "css selector", f"button[id*='\"chart\":\"villages\"'][id*='\"fmt\":\"{fmt}\"']").click()
+            path = _wait_for_file(folder, f".{fmt}")
+            if fmt == "csv":
+                cells = [c for r in csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))) for c in r]
+            else:
+                wb = openpyxl.load_workbook(path)
+                assert all(c.data_type != "f" and c.hyperlink is None for ws in wb for r in ws.iter_rows() for c in r)
+                cells = [c.value for ws in wb for r in ws.iter_rows() for c in r]
+            assert {"'@SUM(1)", "'-1+1"} <= set(cells) and not [c for c in cells if _unsafe(c)]
+        assert duo.get_logs() == []
+    db.configure(evil_warehouse)  # serving() points the app back at the default warehouse
