@@ -51,8 +51,9 @@ def _is_code(col: str) -> bool:
     return c == "code" or c.endswith("_code") or c.endswith("_id") or "id_number" in c or c == "adcode"
 
 
-# field → (header key in the catalog, kind). Kinds: code/text (text), int (rounded count), pct1/pct2
-# (a share shown as percent), year, year17 (2017 = before 2018), bool, label:<catalog prefix>, date, float.
+# field → (header key in the catalog, kind). Kinds: code/text (text), int (rounded count or year), pct1/pct2
+# (a share shown as percent, 1 or 2 decimals as the screen shows it), year17 (2017 = before 2018), bool,
+# label:<catalog prefix> (a code shown by its label), date, float.
 COLUMNS: dict[str, tuple[str, str]] = {
     "county_code": ("xc_county_code", "code"), "county_name": ("f_county", "text"),
     "prefecture_code": ("xc_prefecture_code", "code"), "prefecture_name": ("f_prefecture", "text"),
@@ -65,8 +66,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "cum_actual_villages": ("xc_cum_actual_villages", "int"), "remaining_people": ("col_people_left", "int"),
     "remaining_households": ("col_hh_left", "int"), "incidence": ("col_incidence", "pct2"),
     "returned_people": ("m_returned", "int"), "villages_total": ("xc_villages_total", "int"),
-    "villages_behind": ("behind", "int"), "planned_exit_year": ("col_planned", "year"),
-    "actual_exit_year": ("col_actual", "year"), "expected_people": ("xc_expected", "int"),
+    "villages_behind": ("behind", "int"), "planned_exit_year": ("col_planned", "int"),
+    "actual_exit_year": ("col_actual", "int"), "expected_people": ("xc_expected", "int"),
     "completion": ("xc_progress", "pct1"),
     "code": ("xc_code", "code"), "name": ("xc_name", "text"), "plan": ("plan", "int"), "actual": ("actual", "int"),
     "gap": ("kpi_gap", "int"), "year": ("xc_year", "year17"), "level": ("f_level", "label:level_"),
@@ -92,8 +93,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
 # A chart whose columns mean something else there.
 OVERRIDES: dict[str, dict[str, tuple[str, str]]] = {
     "ranking": {"plan": ("xc_expected", "int")},
-    "pathways": {"plan_people": ("xc_plan_people_all", "int"), "actual_people": ("xc_actual_people_all", "int"),
-                 "status": ("col_status", "text")},
+    "pathways": {"plan_people": ("xc_plan_people_all", "int"), "actual_people": ("xc_actual_people_all", "int")},
     "households": {"status": ("col_status", "text")},
     "villages": {"village_code": ("xc_code", "code")},
 }
@@ -126,8 +126,6 @@ def _convert(s: pd.Series, kind: str, lang: str) -> pd.Series:
         return (pd.to_numeric(s, errors="coerce").astype("float64") * 100).round(int(kind[-1]))
     if kind == "float":
         return pd.to_numeric(s, errors="coerce").astype("float64").round(6)
-    if kind == "year":
-        return pd.to_numeric(s, errors="coerce").round().astype("Int64")
     if kind == "year17":
         return s.map(lambda v: None if _missing(v) else t("before_2018", lang) if int(v) <= 2017 else int(v))
     if kind == "bool":

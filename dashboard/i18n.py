@@ -226,18 +226,13 @@ CATALOG.update({
     "xc_data": ("数据", "Data"),
     "xc_notes": ("说明", "Notes"),
     "xc_title": ("标题", "Title"),
-    "xc_demo": ("数据性质", "Data"),
+    "xc_demo": ("数据性质", "Data status"),
     "xc_generated": ("生成时间", "Generated"),
     "xc_rule": ("进度规则", "On-track rule"),
-    "xc_columns": ("列", "Columns"),
     "xc_formula_note": (
         "以 = + - @、制表符或回车开头的文字前加了单引号 '，以免被电子表格当作公式执行；数字不受影响。",
         "Text starting with = + - @, a tab or a carriage return has a ' in front so spreadsheets never run it as a "
         "formula; numbers are unchanged.",
-    ),
-    "xc_csv_note": (
-        "每行末尾的范围、截止季度、数据截止、来源、数据性质各列说明该文件的数据口径。",
-        "The scope, as-of quarter, data-as-of, source and data columns at the end of every row say what the file holds.",
     ),
 })
 
