@@ -84,7 +84,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "returned_households": ("h_returned", "int"), "newly_returned_households": ("xc_newly_returned", "int"),
     "new_households": ("h_new", "int"), "villages_exited": ("xc_villages_exited", "int"),
     "exited_people_this_year": ("xc_exited_people_year", "int"), "exited": ("xc_exited", "bool"),
-    "behind_schedule": ("col_behind", "bool"),
+    "behind_schedule": ("xc_behind", "bool"),
     "household_id": ("xc_household_id", "code"), "head_name": ("xc_head_name", "text"),
     "head_id_number": ("xc_head_id", "code"), "household_size": ("xc_household_size", "int"),
     "household_attribute": ("dim_attribute", "text"), "main_cause": ("dim_cause", "text"),
@@ -166,19 +166,17 @@ class FileInfo:
 
     title: str
     scope: str
-    as_of: str | None  # quarter end, '2019-06-30'
+    quarter: str  # the as-of quarter in words, '2019年第2季度'
+    as_of: str | None  # its last day, '2019-06-30'
     source: str
     demo: bool
     lang: str = "zh"
     rule: str | None = None
     generated: dt.datetime = dataclasses.field(default_factory=lambda: dt.datetime.now(BEIJING))
 
-    def quarter(self) -> str:
-        return quarter_label(self.as_of, self.lang) if self.as_of else "—"
-
     def columns(self) -> dict[str, str]:
         """The metadata columns every CSV/XLSX row ends with."""
-        cols = {t("xc_scope", self.lang): self.scope, t("xc_as_of_quarter", self.lang): self.quarter(),
+        cols = {t("xc_scope", self.lang): self.scope, t("xc_as_of_quarter", self.lang): self.quarter,
                 t("as_of", self.lang): self.as_of or "", t("source", self.lang): self.source}
         if self.demo:
             cols[t("xc_demo", self.lang)] = t("demo_label", self.lang)
@@ -186,8 +184,8 @@ class FileInfo:
 
     def line(self) -> str:
         lang, sep = self.lang, ("：" if self.lang == "zh" else ": ")
-        as_of = f"{fmt_date(self.as_of, lang)}（{self.quarter()}）" if lang == "zh" else \
-            f"{fmt_date(self.as_of, lang)} ({self.quarter()})"
+        as_of = f"{fmt_date(self.as_of, lang)}（{self.quarter}）" if lang == "zh" else \
+            f"{fmt_date(self.as_of, lang)} ({self.quarter})"
         parts = [f"{t('xc_scope', lang)}{sep}{self.scope}", f"{t('as_of', lang)}{sep}{as_of}",
                  f"{t('source', lang)}{sep}{self.source}"]
         return " · ".join(parts + ([t("demo_label", lang)] if self.demo else []))
@@ -195,7 +193,7 @@ class FileInfo:
     def notes(self) -> list[tuple[str, str]]:
         lang = self.lang
         rows = [(t("xc_title", lang), self.title), (t("xc_scope", lang), self.scope),
-                (t("xc_as_of_quarter", lang), self.quarter()),
+                (t("xc_as_of_quarter", lang), self.quarter),
                 (t("as_of", lang), fmt_date(self.as_of, lang) if self.as_of else "—"),
                 (t("source", lang), self.source)]
         if self.demo:
@@ -313,7 +311,7 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data", title: str | None 
 # ---------------------------------------------------------------- glue for the download callback
 def file_info(name: str, f, scope, ctx: dict | None = None) -> FileInfo:
     """Title, scope words, as-of, source, demo label and (for the progress views) the on-track rule."""
-    from dashboard import charts, components
+    from dashboard import charts, progress
     from dashboard import queries as Q
 
     ctx = ctx or {}
@@ -324,18 +322,19 @@ def file_info(name: str, f, scope, ctx: dict | None = None) -> FileInfo:
     elif ctx.get("county"):
         where = [names.get(ctx["county"], ctx["county"])]
     else:
-        where = f.scope_parts(names)
+        where = f.place_parts(names)
     if f.pathway != "all" and name in ("schedule", "map", "ranking", "pathways"):
         where = [*where, t(f"pw_{f.pathway}", lang)]
     rule = None
     if name not in RAW_TABLES and f.as_of_date:
         share, basis, basis_year, _ = charts.seasonal(f)
-        rule = components.rule_text(f, share, basis, basis_year, f.as_of_date).children
+        rule = progress.rule_sentence(lang, f.as_of_date, share, basis, basis_year)  # as on screen (#rag-rule)
+    quarter = quarter_label(f.as_of, lang) if f.as_of else "—"
     title = charts.title(name, f, scope, ctx).split(" · ")
     year = t("year_fmt", lang, year=f.year) if f.year else None
     if year in title:  # the as-of quarter, not just its year
-        title[title.index(year)] = quarter_label(f.as_of_date, lang)
-    return FileInfo(title=" · ".join(title), scope=" · ".join(w for w in where if w),
+        title[title.index(year)] = quarter
+    return FileInfo(title=" · ".join(title), scope=" · ".join(w for w in where if w), quarter=quarter,
                     as_of=f.as_of_date, source=t(charts.SOURCE_KEY, lang), demo=meta.get("demo") == "true",
                     lang=lang, rule=rule)
 

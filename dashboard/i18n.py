@@ -213,6 +213,7 @@ CATALOG.update({
     "xc_villages_exited": ("已退出贫困村", "Villages exited"),
     "xc_exited_people_year": ("本年脱贫人口", "People exited this year"),
     "xc_exited": ("已退出", "Exited"),
+    "xc_behind": ("进度滞后", "Behind schedule"),
     "xc_household_id": ("户编号", "Household ID"),
     "xc_head_name": ("户主（脱敏）", "Head (masked)"),
     "xc_head_id": ("证件号码（脱敏）", "ID number (masked)"),

@@ -14,9 +14,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from dashboard import db
+from dashboard import db, settings
 from dashboard import queries as Q
-from etl import paths
 from tests.test_export_safety import post_download
 
 
@@ -87,7 +86,7 @@ def test_rounded_as_on_screen_and_counts_are_integers(client, tiny_warehouse):
     """东乡族自治县 at 2019Q2 (tests/fixtures.py): H1 (4 people) out on 2019-05-10; plan 2019 = 10 people,
     expected by the end of Q2 = 10 x the default profile's Q2 share; 13 people left of 1,000 rural people."""
     _use(tiny_warehouse)
-    share = paths.DEFAULT_QUARTER_PROFILE[1]
+    share = settings.DEFAULT_QUARTER_PROFILE[1]
     _, raw = post_download(client, "map", "csv", {}, {"as_of": "2019Q2"})
     row = next(r for r in _csv(raw) if r["县代码"] == "622926")
     assert row["累计进度（实际/应完成） %"] == f"{round(4 / (10 * share) * 100, 1)}"  # 266.7, as fmt_pct shows
