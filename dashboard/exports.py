@@ -92,7 +92,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 # A chart whose columns mean something else there.
 OVERRIDES: dict[str, dict[str, tuple[str, str]]] = {
-    "ranking": {"plan": ("xc_expected", "int")},
+    "ranking": {"plan": ("xc_expected", "int"), "status": ("col_status", "label:rag_")},
     "pathways": {"plan_people": ("xc_plan_people_all", "int"), "actual_people": ("xc_actual_people_all", "int")},
     "households": {"status": ("col_status", "text")},
     "villages": {"village_code": ("xc_code", "code")},

@@ -97,6 +97,7 @@ def test_rounded_as_on_screen_and_counts_are_integers(client, tiny_warehouse):
     _, raw = post_download(client, "ranking", "csv", {}, {"as_of": "2019Q2", "lang": "en"})
     linxia = next(r for r in _csv(raw) if r["Code"] == "622900")
     assert linxia["Gap"] == "-2" and linxia["Progress to date (actual / expected) %"] == "200.0"
+    assert linxia["Status"] == "On track"  # 200 % of expected: the rule's label, not the code 'green'
 
 
 def test_csv_is_a_clean_table_that_says_what_it_is(client, demo_warehouse):
