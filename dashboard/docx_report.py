@@ -7,6 +7,7 @@ import io
 
 from dashboard import progress
 from dashboard import queries as Q
+from dashboard.exports import neutralise
 from dashboard.facts import (
     Facts,
     behind_counties,
@@ -95,7 +96,7 @@ def _table(doc, header: list[str], rows: list[list[str]]):
     for row in rows:
         cells = tb.add_row().cells
         for cell, txt in zip(cells, row):
-            r = cell.paragraphs[0].add_run(str(txt))
+            r = cell.paragraphs[0].add_run(neutralise(str(txt)))
             r.font.size = Pt(9.5)
             _ea(r)
     return tb

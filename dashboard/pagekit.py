@@ -158,10 +158,7 @@ def download(_clicks, data, ctx_data):
     f = Q.resolve(Filters.parse(data or {}))
     scope = Q.viewer_scope()
     name, fmt = trig["chart"], trig["fmt"]
-    df = charts.chart_data(name, f, scope, ctx_data or {})
     fname = charts.filename(name, f, scope, ctx_data or {}, fmt)
-    if fmt == "xlsx":
-        return dcc.send_bytes(exports.to_xlsx_bytes(df, title=charts.title(name, f, scope, ctx_data or {})), fname)
     if fmt in ("png", "svg", "pdf"):  # server-side, with title, scope, as-of, source and demo label on the image
         from dashboard import imaging
 
@@ -171,7 +168,7 @@ def download(_clicks, data, ctx_data):
             place=" · ".join(f.place_parts(Q.names(scope))), as_of=f.as_of_date,
             source=charts.subtitle(f, meta), demo=meta.get("demo") == "true", lang=f.lang)
         return dcc.send_bytes(image, fname)
-    return dcc.send_bytes(exports.to_csv_bytes(df), fname)
+    return dcc.send_bytes(exports.chart_file(name, f, scope, ctx_data or {}, "xlsx" if fmt == "xlsx" else "csv"), fname)
 
 
 @callback(

@@ -7,6 +7,7 @@ import io
 
 from dashboard import meeting
 from dashboard import queries as Q
+from dashboard.exports import neutralise
 from dashboard.facts import Facts, behind_counties, behind_villages, facts, map_png, snap, snap_note
 from dashboard.filters import LEVELS
 from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_pct, t
@@ -135,7 +136,7 @@ def _cell(cell, text, bold):
 
     cell.text = ""
     r = cell.text_frame.paragraphs[0].add_run()
-    r.text = str(text)
+    r.text = neutralise(str(text))
     r.font.size = Pt(16)
     r.font.bold = bold
     _pptx_ea(r)

@@ -15,7 +15,7 @@ from collections import OrderedDict
 
 import pandas as pd
 
-from dashboard import db, progress, settings
+from dashboard import db, masking, progress, settings
 from dashboard.filters import HOUSEHOLD_PATHWAYS, PATHWAYS, Filters
 from etl import paths
 
@@ -394,21 +394,12 @@ def village_history(code: str, scope: frozenset) -> pd.DataFrame:
     )
 
 
-# Personal data is masked here, in SQL: the raw name and ID number never leave the database process.
-_MASK_NAME = """CASE WHEN {c} IS NULL THEN NULL
-    WHEN length({c}) <= 1 THEN {c}
-    WHEN length({c}) = 2 THEN left({c}, 1) || '*'
-    ELSE left({c}, 1) || repeat('*', length({c}) - 2) || right({c}, 1) END"""
-_MASK_ID = """CASE WHEN {c} IS NULL THEN NULL
-    WHEN length({c}) > 8 THEN left({c}, 4) || repeat('*', length({c}) - 8) || right({c}, 4)
-    ELSE repeat('*', length({c})) END"""
-
-
+# Personal data is masked here, in SQL (dashboard.masking): the raw name and ID number never leave the database.
 @cached
 def households(f: Filters, village: str, scope: frozenset) -> pd.DataFrame:
     return _df(
-        f"""SELECT household_id, {_MASK_NAME.format(c='head_name')} AS head_name,
-                   {_MASK_ID.format(c='head_id_number')} AS head_id_number, household_size,
+        f"""SELECT household_id, {masking.name_sql('head_name')} AS head_name,
+                   {masking.id_sql('head_id_number')} AS head_id_number, household_size,
                    household_attribute, main_cause, pathways, planned_exit_year, status, exit_date
             FROM fct_household_snapshot
             WHERE as_of = $as_of AND village_code = $village AND list_contains($scope, county_code)
@@ -441,8 +432,8 @@ def reject_samples(limit: int = 200) -> pd.DataFrame:
     # a rejected personal-data value is masked like any other
     return _df(
         f"""SELECT load_id, table_name, file_name, line, column_name, rule,
-                   CASE WHEN column_name IN ('head_name', '户主姓名') THEN {_MASK_NAME.format(c='value')}
-                        WHEN column_name IN ('head_id_number', '户主证件号码') THEN {_MASK_ID.format(c='value')}
+                   CASE WHEN column_name IN ('head_name', '户主姓名') THEN {masking.name_sql('value')}
+                        WHEN column_name IN ('head_id_number', '户主证件号码') THEN {masking.id_sql('value')}
                         ELSE value END AS value, message
             FROM etl_rejects ORDER BY load_id DESC, file_name, line LIMIT $limit""",
         {"limit": limit},
