@@ -174,3 +174,227 @@ def test_every_worker_serves_a_new_warehouse_within_5_s_without_a_failed_request
     assert res["stale_after_5s"] == 0, res
     assert res["pickup_s"] <= 5, res
     assert len(res["new_on_workers"]) == 2, res  # both workers answered /healthz with the new version
+
+
+# ------------------------------------------------------------------ items 5 and 9 over HTTP
+def _dep(deps: list, first_input_type: str) -> dict:
+    for d in deps:
+        first = d["inputs"][0]["id"]
+        if first.startswith("{") and json.loads(first).get("type") == first_input_type:
+            return d
+    raise KeyError(first_input_type)
+
+
+def _output(spec: str) -> dict:
+    i = spec.rfind(".", 0, spec.find("@") if "@" in spec else len(spec))
+    return {"id": spec[:i], "property": spec[i + 1:]}
+
+
+def export_body(deps: list, kind: str, fmt: str, chart: str | None = None, ctx: dict | None = None) -> dict:
+    """The body the browser posts when a download ("dl") or report button is clicked."""
+    d = _dep(deps, kind)
+    if kind == "report":
+        ids = [{"type": "report", "fmt": f} for f in ("docx", "pptx")]
+        hit = {"type": "report", "fmt": fmt}
+    else:
+        ids = [{"type": "dl", "chart": c, "fmt": f} for c in ("v_history", "households") for f in ("csv", "png")]
+        hit = {"type": "dl", "chart": chart, "fmt": fmt}
+    buttons = [{"id": i, "property": "n_clicks", "value": 1 if i == hit else 0} for i in ids]
+    return {"output": d["output"], "outputs": _output(d["output"]), "inputs": [buttons],
+            "state": [{"id": "page-filters", "property": "data", "value": {}},
+                      {"id": "page-ctx", "property": "data", "value": ctx or {}}],
+            "changedPropIds": [json.dumps(hit, sort_keys=True, separators=(",", ":")) + ".n_clicks"]}
+
+
+def _village(db: Path) -> str:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("SELECT min(village_code) FROM fct_household_snapshot").fetchone()[0]
+
+
+def test_security_headers_no_banner_and_no_store_on_household_rows(tiny_warehouse):
+    village = _village(tiny_warehouse)
+    with gunicorn(tiny_warehouse, workers=1) as base:
+        s = requests.Session()
+        index = s.get(base + "/", timeout=30)
+        page = s.post(base + "/_dash-update-component", json=page_body(f"/village/{village}"), timeout=30)
+        deps = s.get(base + "/_dash-dependencies", timeout=30).json()
+        dl = s.post(base + "/_dash-update-component", timeout=60,
+                    json=export_body(deps, "dl", "csv", "households", {"village": village}))
+        asset = s.get(base + "/assets/style.css", timeout=30)
+    assert page.status_code == dl.status_code == 200 and "head_id_number" in page.text and "content" in dl.text
+    for r in (index, page, dl, asset):
+        csp = r.headers.get("Content-Security-Policy", "")
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp, csp
+        script = next(p for p in csp.split(";") if p.strip().startswith("script-src"))
+        assert "unsafe" not in script, script  # no inline script but Dash's own, by hash; no eval
+        assert r.headers.get("X-Content-Type-Options") == "nosniff"
+        assert r.headers.get("X-Frame-Options") == "DENY"
+        assert r.headers.get("Referrer-Policy") == "same-origin"
+        server = r.headers.get("Server", "")
+        assert not re.search(r"werkzeug|python|gunicorn|\d", server, re.I), server
+    for r in (index, page, dl):  # the village page's rows and the download are never stored
+        assert r.headers.get("Cache-Control") == "no-store", r.headers
+
+
+def test_request_body_over_the_limit_is_refused_with_413(tiny_warehouse):
+    """A 50 MB body was read and parsed whole; now 413 before it is read (with a length or chunked)."""
+    big = b'{"output": "' + b"9" * (50 * 2**20) + b'"}'
+    with gunicorn(tiny_warehouse, workers=1) as base:
+        r = requests.post(base + "/_dash-update-component", data=big, timeout=60,
+                          headers={"Content-Type": "application/json"})
+        chunked = requests.post(base + "/_dash-update-component", timeout=60,
+                                data=(big[i:i + 2**20] for i in range(0, len(big), 2**20)),
+                                headers={"Content-Type": "application/json"})
+        ok = requests.get(base + "/healthz", timeout=30)
+    assert r.status_code == 413, r.status_code
+    assert chunked.status_code == 413, chunked.status_code
+    assert ok.status_code == 200
+
+
+def test_healthz_names_the_warehouse_and_nothing_else(tiny_warehouse):
+    with duckdb.connect(str(tiny_warehouse), read_only=True) as con:
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    with gunicorn(tiny_warehouse, workers=1) as base:
+        r = requests.get(base + "/healthz", timeout=30)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/json")
+    j = r.json()
+    assert j["status"] == "ok" and j["warehouse_version"] == meta["warehouse_version"]
+    assert j["built_at"] == meta["built_at"]
+    assert set(j) == {"status", "warehouse_version", "built_at", "opened_at", "worker"}, j
+    assert r.headers.get("Cache-Control") == "no-store"
+
+
+def test_heavy_exports_one_per_client_and_node_busy_answer(demo_warehouse):
+    """Three province decks (~1.7 CPU-s each) asked at once by one client (2 workers): one is built, the
+    others say "busy" at once instead of holding the second core; when it is done, the next one is built.
+    (The demo warehouse: the tiny one's province deck fails in dashboard/report.py on a NaN.)"""
+    with gunicorn(demo_warehouse, workers=2) as base:
+        deps = requests.get(base + "/_dash-dependencies", timeout=30).json()
+        body = export_body(deps, "report", "pptx")
+        barrier = threading.Barrier(3)
+
+        def ask(_):
+            barrier.wait()
+            t0 = time.monotonic()
+            r = requests.post(base + "/_dash-update-component", json=body, timeout=120)
+            return r.status_code, r.text, time.monotonic() - t0
+
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(3) as ex:
+            answers = list(ex.map(ask, range(3)))
+        again = requests.post(base + "/_dash-update-component", json=body, timeout=120)
+    built = [a for a in answers if a[0] == 200 and '"content"' in a[1]]
+    busy = [a for a in answers if a[0] == 200 and "export-status" in a[1] and '"content"' not in a[1]]
+    assert len(built) == 1 and len(busy) == 2, [(a[0], a[1][:200]) for a in answers]
+    assert "服务器正在生成" in busy[0][1]
+    assert max(a[2] for a in busy) < min(a[2] for a in built), answers  # refused at once, not queued
+    assert again.status_code == 200 and '"content"' in again.text
+
+
+def test_heavy_slot_limits_per_client_and_per_node(tmp_path, monkeypatch):
+    from dashboard import web
+    from etl import paths
+
+    monkeypatch.setattr(paths, "HEAVY_LOCK_DIR", str(tmp_path))
+    monkeypatch.setattr(paths, "HEAVY_EXPORT_SLOTS", 2)
+    with web.heavy_slot("alice"):
+        with pytest.raises(web.Busy):  # the same client again
+            with web.heavy_slot("alice"):
+                pass
+        with web.heavy_slot("bob"):  # a second client takes the second slot
+            with pytest.raises(web.Busy):  # a third finds the node full
+                with web.heavy_slot("carol"):
+                    pass
+    with web.heavy_slot("carol"):  # released
+        pass
+
+
+# ------------------------------------------------------------------ item 5: inputs and the cache
+def _key_bytes() -> int:
+    from dashboard import queries as Q
+
+    return sum(len(repr(k)) for k in list(Q._cache))
+
+
+def test_oversized_codes_are_rejected_cheaply_and_the_cache_stays_small(tiny_warehouse):
+    """20 page renders with a 0.8 MB "village code" (under the request limit) and 20 downloads with one in
+    the page context: before, each became a cache key (and 8 MB ones left 205 MB resident)."""
+    import app as app_module
+    from dashboard import db
+    from dashboard import queries as Q
+
+    db.configure(tiny_warehouse)
+    Q.clear_cache()
+    try:
+        c = app_module.server.test_client()
+        deps = c.get("/_dash-dependencies").get_json()
+        assert c.post("/_dash-update-component", json=page_body(f"/village/{_village(tiny_warehouse)}")).status_code == 200
+        base_bytes = _key_bytes()
+        t0 = time.process_time()
+        for i in range(20):
+            code = f"{i:02d}" * (400 * 1024)  # 0.8 MB
+            r = c.post("/_dash-update-component", json=page_body(f"/village/{code}"))
+            assert r.status_code == 200 and len(r.data) < 100_000, (r.status_code, len(r.data))
+            r = c.post("/_dash-update-component", json=export_body(deps, "dl", "csv", "v_history", {"village": code}))
+            assert r.status_code in (200, 204) and len(r.data) < 10_000
+        cpu = time.process_time() - t0
+        grown = _key_bytes() - base_bytes
+        assert grown < 200_000, grown
+        print(f"\n40 requests with 0.8 MB codes: cache keys grew {grown} B, {cpu:.2f} CPU-s")
+        r = c.post("/_dash-update-component", json=page_body("/village/" + "1" * (8 * 2**20)))
+        assert r.status_code == 413
+    finally:
+        db.configure(None)
+        Q.clear_cache()
+
+
+def test_the_query_cache_is_bounded_by_bytes(monkeypatch, tiny_warehouse):
+    import numpy as np
+    import pandas as pd
+
+    from dashboard import db
+    from dashboard import queries as Q
+
+    db.configure(tiny_warehouse)
+    Q.clear_cache()
+    monkeypatch.setattr(Q, "CACHE_BYTES", 16 * 2**20)
+
+    @Q.cached
+    def frame(i):
+        return pd.DataFrame({"x": np.full(2**16, i, dtype="int64")})  # 0.5 MB each
+
+    try:
+        for i in range(100):
+            frame(i)
+        held = sum(v.memory_usage(deep=True).sum() for v in (e[0] for e in Q._cache.values())
+                   if isinstance(v, pd.DataFrame))
+        assert 8 * 2**20 < held <= 16 * 2**20, held
+        assert Q.cache_stats()["bytes"] <= 16 * 2**20
+        frame(99)  # the newest are kept
+        assert Q.cache_stats()["entries"] >= 8
+    finally:
+        db.configure(None)
+        Q.clear_cache()
+
+
+# ------------------------------------------------------------------ item 9: the commands
+def test_debug_refuses_any_host_but_loopback():
+    port = _free_port()
+    p = subprocess.Popen([sys.executable, "app.py", "--debug", "--host", "0.0.0.0", "--port", str(port)], cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        out, _ = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(10)
+        raise AssertionError("--debug served on 0.0.0.0") from None
+    assert p.returncode == 2 and "127.0.0.1" in out, out[-500:]
+
+
+def test_make_run_serves_with_gunicorn_as_production():
+    out = subprocess.run(["make", "-n", "run", "PY=true", "DB=/nonexistent/x.duckdb"], cwd=ROOT, capture_output=True,
+                         text=True).stdout
+    serve = [line for line in out.splitlines() if "app:server" in line or "app.py" in line]
+    assert serve and "gunicorn" in serve[-1] and "app:server" in serve[-1] and "--threads" in serve[-1], out
+    assert "--debug" not in serve[-1]
