@@ -398,3 +398,29 @@ def test_make_run_serves_with_gunicorn_as_production():
     serve = [line for line in out.splitlines() if "app:server" in line or "app.py" in line]
     assert serve and "gunicorn" in serve[-1] and "app:server" in serve[-1] and "--threads" in serve[-1], out
     assert "--debug" not in serve[-1]
+
+
+# ------------------------------------------------------------------ item 10: data text in plotly fields
+def test_data_text_enters_plotly_fields_escaped():
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from dashboard import figures
+
+    evil = '<a href="http://evil.example/">X&Y</a>'
+    shown = "&lt;a href=\"http://evil.example/\"&gt;X&amp;Y&lt;/a&gt;"
+    rank = figures.ranking_figure(pd.DataFrame({"code": ["622926"], "name": [evil], "plan": [10], "actual": [5],
+                                                "completion": [0.5], "villages_behind": [1]}),
+                                  lang="zh", title=f"临夏州 · {evil}", subtitle=evil, expected_share=0.5, level="people")
+    vmap = figures.village_map_figure(pd.DataFrame({"village_code": ["622926001001"], "village_name": [evil],
+                                                    "status": ["behind"], "incidence": [0.1], "lon": [103.0],
+                                                    "lat": [35.0]}),
+                                      county_code="622926", lang="zh", title=evil, subtitle="")
+    for fig in (rank, vmap):
+        text = json.dumps(go.Figure(fig).to_plotly_json(), default=str, ensure_ascii=False)
+        assert "<a " not in text and "</a>" not in text, text[:500]
+        assert "&lt;a href" in text
+    assert go.Figure(rank).layout.title.text.startswith("<b>临夏州 · " + shown)
+    assert list(go.Figure(rank).data[0].y) == [shown]
+    assert go.Figure(vmap).data[1].customdata[0][0] == shown
+    assert go.Figure(vmap).data[1].customdata[0][1] == "622926001001"  # codes the click reads stay as they are
