@@ -79,7 +79,6 @@ def init_app(app: dash.Dash) -> None:
             # pages, callback answers (household rows on the village page) and downloads: never stored
             resp.headers["Cache-Control"] = "no-store"
             resp.headers["Pragma"] = "no-cache"
-        resp.headers["Server"] = BANNER
         return resp
 
     server.wsgi_app = _ChunkedLimit(server.wsgi_app, paths.MAX_REQUEST_BYTES)
@@ -116,7 +115,8 @@ def healthz():
 
 
 def _quiet_server_banner() -> None:
-    """gunicorn writes `Server: gunicorn` before the app's headers; name the product instead."""
+    """gunicorn writes `Server: gunicorn` itself, whatever the app says: name the product instead (in the
+    worker, before it serves; gunicorn reads this module global for every response)."""
     wsgi = sys.modules.get("gunicorn.http.wsgi")
     if wsgi is not None:
         wsgi.SERVER = BANNER
