@@ -154,6 +154,48 @@ def swap_under_readers(warehouse: Path, inputs: Path, healthz: bool = True, afte
     }
 
 
+def test_a_swap_while_a_query_runs_opens_the_new_file_and_the_query_finishes(tiny_warehouse, tmp_path):
+    """The race behind the stale worker, made certain: a query runs on the old connection when the file is
+    swapped. DuckDB refused to close the busy connection and `duckdb.connect(path)` then returned the old,
+    deleted database (its instance cache), for good. Now the next request sees the new version and the
+    running query still finishes."""
+    from dashboard import db
+    from dashboard import queries as Q
+
+    served, new = tmp_path / "warehouse.duckdb", tmp_path / "next.duckdb"
+    for path, version in ((served, "old-version"), (new, "new-version")):
+        shutil.copyfile(tiny_warehouse, path)
+        with duckdb.connect(str(path)) as con:
+            con.execute("CREATE TABLE big AS SELECT range AS i FROM range(10000000)")
+            con.execute("UPDATE meta SET value = ? WHERE key = 'warehouse_version'", [version])
+    db.configure(served)
+    Q.clear_cache()
+    try:
+        assert db.version() == "old-version"
+        result: dict = {}
+
+        def slow():
+            try:
+                result["rows"] = db.cursor().execute("SELECT count(DISTINCT i % 5000011) FROM big").fetchone()[0]
+            except Exception as e:  # noqa: BLE001 - the failure is what the test looks for
+                result["error"] = repr(e)
+
+        th = threading.Thread(target=slow)
+        th.start()
+        time.sleep(0.3)
+        assert th.is_alive(), "the query ended before the swap: make it longer"
+        os.replace(new, served)
+        seen = db.version()
+        meta = Q.meta()["warehouse_version"]
+        th.join(60)
+        later = db.version()
+    finally:
+        db.configure(None)
+        Q.clear_cache()
+    assert result == {"rows": 5000011}, result
+    assert (seen, meta, later) == ("new-version", "new-version", "new-version")
+
+
 def test_every_worker_serves_a_new_warehouse_within_5_s_without_a_failed_request(demo_warehouse, tmp_path):
     """The issue's run: 2 workers x 4 threads, 20 readers, a load in the middle. Before the fix one worker
     reopened the path while a query still ran on the old connection; DuckDB's instance cache handed it the
