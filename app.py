@@ -40,7 +40,7 @@ def shell():
     return html.Div(className="app", children=[
         dcc.Store(id="geo-store", data=_geo_data()),
         dcc.Download(id="download"),
-        html.Div(id=web.STATUS_ID, className="notice export-status", role="status"),  # "busy, try again"
+        html.Div(id=web.STATUS_ID, className="notice", role="status", style=web.HIDDEN),  # "busy, try again"
         dash.page_container,
     ])
 

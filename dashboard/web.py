@@ -215,7 +215,8 @@ def heavy_slot(client: str | None = None):
                 os.close(fd)  # closing the descriptor releases its lock
 
 
-STATUS_ID = "export-status"  # the shell's status line (app.py)
+STATUS_ID = "export-status"  # the shell's status line (app.py), hidden while empty
+HIDDEN = {"display": "none"}
 
 
 def run_heavy(build, lang: str):
@@ -225,7 +226,7 @@ def run_heavy(build, lang: str):
             out = build()
     except Busy as e:
         log.info("heavy export refused: %s busy", e)
-        dash.set_props(STATUS_ID, {"children": t("busy", lang)})
+        dash.set_props(STATUS_ID, {"children": t("busy", lang), "style": {}})
         return no_update
-    dash.set_props(STATUS_ID, {"children": ""})
+    dash.set_props(STATUS_ID, {"children": "", "style": HIDDEN})
     return out
