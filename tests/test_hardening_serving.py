@@ -452,8 +452,8 @@ def test_data_text_enters_plotly_fields_escaped():
     evil = '<a href="http://evil.example/">X&Y</a>'
     shown = "&lt;a href=\"http://evil.example/\"&gt;X&amp;Y&lt;/a&gt;"
     rank = figures.ranking_figure(pd.DataFrame({"code": ["622926"], "name": [evil], "plan": [10], "actual": [5],
-                                                "completion": [0.5], "villages_behind": [1]}),
-                                  lang="zh", title=f"临夏州 · {evil}", subtitle=evil, expected_share=0.5, level="people")
+                                                "completion": [0.5], "status": ["red"], "villages_behind": [1]}),
+                                  lang="zh", title=f"临夏州 · {evil}", subtitle=evil, level="people")
     vmap = figures.village_map_figure(pd.DataFrame({"village_code": ["622926001001"], "village_name": [evil],
                                                     "status": ["behind"], "incidence": [0.1], "lon": [103.0],
                                                     "lat": [35.0]}),
