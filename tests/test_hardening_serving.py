@@ -212,7 +212,7 @@ def test_every_worker_serves_a_new_warehouse_within_5_s_without_a_failed_request
     res = swap_under_readers(wh, inputs)
     print("\nswap under readers:", json.dumps({k: v for k, v in res.items() if k != "failed_samples"}))
     assert res["failed"] == 0, res["failed_samples"]
-    assert res["versioned_after_5s"] > 50, res  # the readers really kept reading after the swap
+    assert res["versioned_after_5s"] > 20, res  # the readers really kept reading after the swap
     assert res["stale_after_5s"] == 0, res
     assert res["pickup_s"] <= 5, res
     assert len(res["new_on_workers"]) == 2, res  # both workers answered /healthz with the new version
