@@ -309,7 +309,7 @@ def test_healthz_names_the_warehouse_and_nothing_else(tiny_warehouse):
 def test_heavy_exports_one_per_client_and_node_busy_answer(demo_warehouse):
     """Three province decks (~1.7 CPU-s each) asked at once by one client (2 workers): one is built, the
     others say "busy" at once instead of holding the second core; when it is done, the next one is built.
-    (The demo warehouse: the tiny one's province deck fails in dashboard/report.py on a NaN.)"""
+    (The demo warehouse: a deck long enough that the three requests overlap.)"""
     with gunicorn(demo_warehouse, workers=2) as base:
         deps = requests.get(base + "/_dash-dependencies", timeout=30).json()
         body = export_body(deps, "report", "pptx")
