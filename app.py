@@ -1,6 +1,7 @@
 """Gansu poverty-exit monitor – Dash app.
 
-    python app.py [--port 8050] [--db FILE] [--host 127.0.0.1]
+    python app.py [--port 8050] [--db FILE] [--host 127.0.0.1] [--workers 1]   (runs gunicorn, as production)
+    python app.py --debug          (Flask's debug server with tracebacks: 127.0.0.1 only)
     gunicorn app:server            (GANSU_DB=FILE selects the warehouse)
 
 Everything is served locally (scripts, styles, map topology, geometry): the app loads nothing from
@@ -11,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import sys
 from pathlib import Path
 
 import dash
 from dash import dcc, html
 
-from dashboard import db
+from dashboard import db, web
 from etl import paths
 
 HERE = Path(__file__).resolve().parent
@@ -37,6 +40,7 @@ def shell():
     return html.Div(className="app", children=[
         dcc.Store(id="geo-store", data=_geo_data()),
         dcc.Download(id="download"),
+        html.Div(id=web.STATUS_ID, className="notice", role="status", style=web.HIDDEN),  # "busy, try again"
         dash.page_container,
     ])
 
@@ -57,9 +61,11 @@ def create_app() -> dash.Dash:
     app.layout = shell
     # Dash fills its script registry and callback map on the first request, but sets its "done" flag
     # before filling them: with threaded workers, requests racing the first one get 500s
-    # ("not a registered library", plotly/dash#3971). Fill them now, before any request.
-    with app.server.app_context():
-        app._setup_server()
+    # ("not a registered library", plotly/dash#3971). Fill them now, before any request (this also
+    # registers the pages router and its inline script, which the CSP must hash).
+    with app.server.test_request_context("/"):
+        app.server.preprocess_request()
+    web.init_app(app)  # headers, limits, /healthz (after the pages: the CSP hashes their inline scripts)
     return app
 
 
@@ -72,11 +78,20 @@ def main(argv=None) -> None:
     ap.add_argument("--port", type=int, default=paths.APP_PORT)
     ap.add_argument("--host", default=paths.APP_HOST)
     ap.add_argument("--db", default=None, help=f"warehouse file (default {paths.WAREHOUSE})")
-    ap.add_argument("--debug", action="store_true")
+    ap.add_argument("--workers", type=int, default=1, help="gunicorn workers (production: one per core)")
+    ap.add_argument("--debug", action="store_true", help="debug server with tracebacks, on 127.0.0.1 only")
     a = ap.parse_args(argv)
-    if a.db:
-        db.configure(a.db)
-    app.run(host=a.host, port=a.port, debug=a.debug)
+    if a.debug:
+        if a.host not in ("127.0.0.1", "localhost"):
+            ap.error("--debug shows tracebacks and runs code sent to it: it serves on 127.0.0.1 only")
+        if a.db:
+            db.configure(a.db)
+        app.run(host="127.0.0.1", port=a.port, debug=True)
+        return
+    env = dict(os.environ, **({"GANSU_DB": str(Path(a.db).resolve())} if a.db else {}))
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    os.execve(gunicorn, [gunicorn, "-w", str(a.workers), "--threads", "4", "--reuse-port", "--keep-alive", "30",
+                         "--chdir", str(HERE), "-b", f"{a.host}:{a.port}", "app:server"], env)
 
 
 if __name__ == "__main__":

@@ -142,8 +142,11 @@ def download_buttons(chart: str, lang: str):
     ])
 
 
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
-                "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+# Nothing in the modebar points outside the intranet: no "Share chart" (plotly.js defaults it on, to its cloud).
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "showSendToCloud": False, "showEditInChartStudio": False,
+                "plotlyServerURL": "", "showLink": False,
+                "modeBarButtonsToRemove": ["lasso2d", "select2d", "sendChartToCloud", "sendDataToCloud",
+                                           "editInChartStudio"],
                 "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 

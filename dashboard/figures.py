@@ -21,6 +21,18 @@ from dashboard.i18n import fmt_count, fmt_number, fmt_pct, t
 from dashboard.metrics import MAP_METRICS
 
 
+def esc(v):
+    """Data text for a plotly text field (titles, ticks, hovers), shown as written: plotly draws a subset
+    of HTML there (`<a href>` becomes a live link), and it decodes these entities back to the characters."""
+    if not isinstance(v, str):
+        return v
+    return v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def esc_all(values) -> list:
+    return [esc(v) for v in values]
+
+
 def _merge(base: dict, extra: dict) -> dict:
     """`base` updated by `extra`, nested dicts merged key by key (as plotly's update_layout does)."""
     out = dict(base)
@@ -33,7 +45,7 @@ def _figure(traces: list[dict], title: str, subtitle: str, height: int = 420, **
     """The figure: theme (template included), title with subtitle, height, then `layout` merged on top."""
     base = dict(
         theme.BASE_LAYOUT,
-        title=dict(text=f"<b>{title}</b><br><span style='font-size:12px;color:#52606D'>{subtitle}</span>",
+        title=dict(text=f"<b>{esc(title)}</b><br><span style='font-size:12px;color:#52606D'>{esc(subtitle)}</span>",
                    x=0.01, xanchor="left", y=1, yref="container", yanchor="top", pad=dict(t=14),
                    font=dict(size=18)),
         height=height,
@@ -166,7 +178,7 @@ def choropleth_figure(df: pd.DataFrame, *, metric: str, lang: str, title: str, s
     for i, c in enumerate(colors):
         scale += [[i / n, c], [(i + 1) / n, c]]
     metric_name = t(f"m_{metric}", lang)
-    custom = list(zip(df["county_name"], df["prefecture_name"].fillna(""), value_text,
+    custom = list(zip(esc_all(df["county_name"]), esc_all(df["prefecture_name"].fillna("")), value_text,
                       df["county_code"]))
     traces = [dict(
         type="choropleth",
@@ -220,7 +232,7 @@ def village_map_figure(df: pd.DataFrame, *, county_code: str, lang: str, title: 
             type="scattergeo", lon=s["lon"], lat=s["lat"], mode="markers", name=t(f"st_{status}", lang),
             marker=dict(size=9, color=theme.STATUS[status], line=dict(color="white", width=0.8),
                         symbol={"behind": "square", "on_plan": "circle", "exited": "diamond"}[status]),
-            customdata=list(zip(s["village_name"], s["village_code"], s["incidence"].map(lambda x: fmt_pct(x, lang)))),
+            customdata=list(zip(esc_all(s["village_name"]), s["village_code"], s["incidence"].map(lambda x: fmt_pct(x, lang)))),
             hovertemplate="<b>%{customdata[0]}</b><br>" + t("col_incidence", lang) + ": %{customdata[2]}<extra></extra>",
         ))
     return _figure(traces, title, subtitle, height, margin=dict(l=10, r=10, t=80, b=10), geo=_GEO)
@@ -239,7 +251,7 @@ def ranking_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str, le
     text = [f"{fmt_pct(c, lang)} ({fmt_count(a, level, lang)} / {fmt_count(p, level, lang)})"
             for c, a, p in zip(d["completion"], d["actual"], d["plan"])]
     behind = [f"{t('behind', lang)}: {0 if pd.isna(b) else int(b)}" for b in d["villages_behind"]]
-    bars = dict(type="bar", y=d["name"], x=d["completion"], orientation="h", marker=dict(color=colors), text=text,
+    bars = dict(type="bar", y=esc_all(d["name"]), x=d["completion"], orientation="h", marker=dict(color=colors), text=text,
                 textposition="outside", cliponaxis=False, customdata=d["code"], hovertext=behind,
                 hovertemplate="%{y}: %{text}<br>%{hovertext}<extra></extra>")
     h = max(320, 34 * len(d) + 120)
@@ -286,7 +298,7 @@ def breakdown_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) 
         s = df[df["dimension"] == dim].sort_values("households")
         n = "" if i == 0 else str(i + 1)
         left = i * (width + spacing)
-        traces.append(dict(type="bar", y=s["category"], x=s["households"], orientation="h", xaxis=f"x{n}",
+        traces.append(dict(type="bar", y=esc_all(s["category"]), x=s["households"], orientation="h", xaxis=f"x{n}",
                            yaxis=f"y{n}", marker=dict(color=theme.BLUE), textposition="auto", showlegend=False,
                            text=[fmt_count(v, "households", lang) for v in s["households"]],
                            hovertemplate="%{y}: %{text}<extra></extra>"))

@@ -103,6 +103,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "download": ("下载数据", "Download data"),
     "empty": ("当前筛选条件下没有数据。请放宽筛选条件（例如选择“全部”）。", "No data for this selection. Widen the filters (e.g. choose “All”)."),
     "error": ("数据暂时无法读取：{msg}。请稍后刷新；如仍出错，请联系管理员检查数据仓库。", "The data could not be read: {msg}. Refresh in a moment; if it persists, ask the administrator to check the warehouse."),
+    "busy": ("服务器正在生成其他报告或图片，请稍候几秒再试。", "The server is busy with other reports or images. Please try again in a few seconds."),
     "missing_db": ("尚未找到数据仓库文件 {path}。请先运行 “python -m etl load …” 载入数据。", "Warehouse file {path} not found. Load data first with “python -m etl load …”."),
     "not_found": ("页面不存在", "Page not found"),
     "unknown_county": ("未找到县代码 {code}", "No county with code {code}"),

@@ -22,7 +22,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from dashboard import theme
+from dashboard import figures, theme
 from dashboard.i18n import fmt_date, t
 
 FORMATS = ("png", "svg", "pdf")
@@ -78,7 +78,7 @@ def decorate(fig: go.Figure, *, title: str, place: str, as_of, source: str, demo
     h = int(height or lay.height or DEFAULT_HEIGHT)
     sep = t("colon", lang)
     as_of_text = f"{t('as_of', lang)}{sep}{fmt_date(as_of, lang)}" if as_of else ""
-    sub = " · ".join(p for p in (place, as_of_text) if p)
+    sub = figures.esc(" · ".join(p for p in (place, as_of_text) if p))
     m = lay.margin
     top = max(int(m.t or 0), 110)
     bottom = max(int(m.b or 0), 40) + 46
@@ -86,7 +86,7 @@ def decorate(fig: go.Figure, *, title: str, place: str, as_of, source: str, demo
     out.update_layout(
         width=w, height=h,
         font=dict(family=theme.FONT),
-        title=dict(text=f"<b>{title}</b>", x=0.01, xanchor="left", y=1 - 16 / h, yref="container",
+        title=dict(text=f"<b>{figures.esc(title)}</b>", x=0.01, xanchor="left", y=1 - 16 / h, yref="container",
                    yanchor="top", pad=dict(l=4, t=0, b=0), font=dict(family=theme.FONT, size=22, color=theme.INK),
                    subtitle=dict(text=sub, font=dict(family=theme.FONT, size=15, color="#3E4C59"))),
         margin=dict(t=top, b=bottom, l=left, r=right),

@@ -13,7 +13,7 @@ import dash
 import dash_ag_grid as dag
 from dash import ALL, ClientsideFunction, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from dashboard import charts, db, exports, figures
+from dashboard import charts, db, exports, figures, web
 from dashboard import queries as Q
 from dashboard.components import message
 from dashboard.filters import Filters
@@ -65,6 +65,9 @@ def safe_layout(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **query):
+        query = web.clean_query(query)  # bounded before use; a code that is not 6 or 12 digits names no place
+        if "code" in query and not (web.is_code(query["code"], "county") or web.is_code(query["code"], "village")):
+            query["code"] = str(query["code"])[:16]
         lang = lang_of(query)
         try:
             return fn(*args, **query)
@@ -122,6 +125,8 @@ def url_sync(prefix: str, fields: dict[str, str]) -> None:
     )
     def _sync(*values):
         *values, data = values
+        if not web.short_values(values) or not isinstance(data, (dict, type(None))):
+            return no_update
         f = Filters.parse(data or {})
         kw = {}
         for field, v in zip(fields, values):
@@ -155,19 +160,23 @@ def download(_clicks, data, ctx_data):
         return no_update
     if not ctx.triggered or not ctx.triggered[0].get("value"):
         return no_update
+    ctx_data = web.clean_ctx(ctx_data)
+    if ctx_data is None or not isinstance(data, (dict, type(None))):
+        return no_update
     f = Q.resolve(Filters.parse(data or {}))
     scope = Q.viewer_scope()
     name, fmt = trig["chart"], trig["fmt"]
+    if fmt not in ("csv", "xlsx", "png", "svg", "pdf") or not web.short_values([name], 32):
+        return no_update
     fname = charts.filename(name, f, scope, ctx_data or {}, fmt)
     if fmt in ("png", "svg", "pdf"):  # server-side, with title, scope, as-of, source and demo label on the image
         from dashboard import imaging
 
         meta = Q.meta()
-        image = imaging.figure_to_image(
+        return web.run_heavy(lambda: dcc.send_bytes(imaging.figure_to_image(
             charts.figure(name, f, scope, ctx_data or {}), fmt, title=charts.title(name, f, scope, ctx_data or {}),
             place=" · ".join(f.place_parts(Q.names(scope))), as_of=f.as_of_date,
-            source=charts.subtitle(f, meta), demo=meta.get("demo") == "true", lang=f.lang)
-        return dcc.send_bytes(image, fname)
+            source=charts.subtitle(f, meta), demo=meta.get("demo") == "true", lang=f.lang), fname), f.lang)
     return dcc.send_bytes(exports.chart_file(name, f, scope, ctx_data or {}, "xlsx" if fmt == "xlsx" else "csv"), fname)
 
 
@@ -183,8 +192,16 @@ def report(_clicks, data, ctx_data):
     quarter on screen: the same documents as `python -m dashboard.report`, on the app's own connection."""
     if not ctx.triggered_id or not ctx.triggered or not ctx.triggered[0].get("value"):
         return no_update
-    data, fname = report_file(ctx.triggered_id["fmt"], Q.resolve(Filters.parse(data or {})), ctx_data or {})
-    return dcc.send_bytes(data, fname)
+    ctx_data, fmt = web.clean_ctx(ctx_data), ctx.triggered_id["fmt"]
+    if ctx_data is None or not isinstance(data, (dict, type(None))) or fmt not in ("docx", "pptx"):
+        return no_update
+    f = Q.resolve(Filters.parse(data or {}))
+
+    def build():
+        content, fname = report_file(fmt, f, ctx_data)
+        return dcc.send_bytes(content, fname)
+
+    return web.run_heavy(build, f.lang)
 
 
 def report_file(fmt: str, f: Filters, ctx_data: dict) -> tuple[bytes, str]:

@@ -8,8 +8,10 @@ keyed by meta.warehouse_version, so a new load invalidates them.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import re
+import sys
 import threading
 from collections import OrderedDict
 
@@ -20,12 +22,37 @@ from dashboard.filters import HOUSEHOLD_PATHWAYS, PATHWAYS, Filters
 from etl import paths
 
 # ---------------------------------------------------------------- plumbing
-_cache: OrderedDict = OrderedDict()
+_cache: OrderedDict = OrderedDict()  # key -> (value, bytes)
 _cache_lock = threading.Lock()
+_cache_bytes = [0]
+CACHE_BYTES = int(paths.QUERY_CACHE_MB * 2**20)
+
+
+def nbytes(obj, depth: int = 0) -> int:
+    """Memory held by a cache key or value (frames, figure dicts, tuples, dataclasses), near enough."""
+    if isinstance(obj, pd.DataFrame):  # column by column: 4x faster than memory_usage(deep=True)
+        return nbytes(obj.index) + sum(nbytes(col) for _, col in obj.items())
+    if isinstance(obj, pd.Index):
+        return int(obj.memory_usage(deep=obj.dtype == object))
+    if isinstance(obj, pd.Series):
+        return int(obj.memory_usage(deep=True)) if obj.dtype == object else int(obj.array.nbytes)
+    if depth > 8 or isinstance(obj, (str, bytes, int, float, bool)) or obj is None:
+        return sys.getsizeof(obj)
+    if isinstance(obj, dict):
+        return sys.getsizeof(obj) + sum(nbytes(k, depth + 1) + nbytes(v, depth + 1) for k, v in obj.items())
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return sys.getsizeof(obj) + sum(nbytes(x, depth + 1) for x in obj)
+    if hasattr(obj, "nbytes"):
+        return int(obj.nbytes)
+    if hasattr(obj, "__dict__") or dataclasses.is_dataclass(obj):
+        fields = vars(obj) if hasattr(obj, "__dict__") else {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+        return sys.getsizeof(obj) + nbytes(fields, depth + 1)
+    return sys.getsizeof(obj)
 
 
 def cached(fn=None, *, presentation: bool = False):
-    """Cache per (function, arguments, warehouse version). Filters arguments lose their presentation
+    """Cache per (function, arguments, warehouse version), bounded by bytes (keys and values, CACHE_BYTES);
+    an entry above 1/16 of that is returned but not kept. Filters arguments lose their presentation
     fields (language, map metric, chart view) first, so a query runs once for all of them; figures,
     which do show those, pass presentation=True."""
     if fn is None:
@@ -40,17 +67,27 @@ def cached(fn=None, *, presentation: bool = False):
         with _cache_lock:
             if key in _cache:
                 _cache.move_to_end(key)
-                hit = _cache[key]
+                hit = _cache[key][0]
                 return hit.copy() if isinstance(hit, pd.DataFrame) else hit
         val = fn(*args, **kw)
-        with _cache_lock:
-            _cache[key] = val
-            while len(_cache) > paths.QUERY_CACHE_SIZE:
-                _cache.popitem(last=False)
+        size = nbytes(key) + nbytes(val)
+        if size <= CACHE_BYTES // 16:
+            with _cache_lock:
+                if key in _cache:
+                    _cache_bytes[0] -= _cache.pop(key)[1]
+                _cache[key] = (val, size)
+                _cache_bytes[0] += size
+                while _cache_bytes[0] > CACHE_BYTES or len(_cache) > paths.QUERY_CACHE_SIZE:
+                    _cache_bytes[0] -= _cache.popitem(last=False)[1][1]
         return val.copy() if isinstance(val, pd.DataFrame) else val
 
     wrapper.uncached = fn
     return wrapper
+
+
+def cache_stats() -> dict:
+    with _cache_lock:
+        return {"entries": len(_cache), "bytes": _cache_bytes[0], "limit_bytes": CACHE_BYTES}
 
 
 def prefetch(*calls: tuple) -> None:
@@ -71,6 +108,7 @@ def prefetch(*calls: tuple) -> None:
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
+        _cache_bytes[0] = 0
 
 
 _PARAM = re.compile(r"\$([a-z_]+)")

@@ -19,8 +19,14 @@ INCIDENCE_EXIT = 0.03  # a village or county may exit below 3 % poverty incidenc
 # ---- dashboard settings (app.py / dashboard/) ----
 APP_HOST = os.environ.get("GANSU_APP_HOST", "127.0.0.1")
 APP_PORT = int(os.environ.get("GANSU_APP_PORT", "8050"))
-# Query-result cache entries per process (keyed by warehouse_version).
+# Query-result cache per process (keyed by warehouse_version): bounded by bytes (keys + values), and entries.
+QUERY_CACHE_MB = float(os.environ.get("GANSU_QUERY_CACHE_MB", "128"))
 QUERY_CACHE_SIZE = int(os.environ.get("GANSU_QUERY_CACHE_SIZE", "512"))
+# HTTP (dashboard/web.py): request body limit (413 above), heavy exports at a time per node, TLS in front.
+MAX_REQUEST_BYTES = int(os.environ.get("GANSU_MAX_REQUEST_KB", "1024")) * 1024
+HEAVY_EXPORT_SLOTS = int(os.environ.get("GANSU_HEAVY_EXPORT_SLOTS", "1"))
+HEAVY_LOCK_DIR = os.environ.get("GANSU_HEAVY_LOCK_DIR")  # default: a private folder under the temp dir
+HTTPS = os.environ.get("GANSU_HTTPS", "0") == "1"
 
 # ---- ETL limits (etl/read.py, etl/load.py) ----
 # DuckDB memory for a load (default: a quarter of RAM, at least 1 GiB); past it DuckDB spills to

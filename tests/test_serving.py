@@ -71,7 +71,28 @@ def _browser():
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    # every Content-Security-Policy violation of every page, kept on the window
+    drv.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": """
+        window.__csp = [];
+        document.addEventListener('securitypolicyviolation',
+            e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sourceFile || '')));"""})
+    return drv
+
+
+def _click_through_modebars(drv) -> list[str]:
+    """Click every modebar button of every chart on the page (the camera too); returns their names."""
+    names = []
+    for btn in drv.find_elements("css selector", ".modebar-btn"):
+        names.append(f"{btn.get_attribute('data-title')}|{btn.get_attribute('data-attr')}")
+        drv.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", btn)
+        time.sleep(0.15)
+    return names
+
+
+def _outside_links(drv, base: str) -> list[str]:
+    hrefs = drv.execute_script("return [...document.querySelectorAll('a[href]')].map(a => a.href)")
+    return [h for h in hrefs if not h.startswith(base + "/")]
 
 
 def _requested_urls(drv) -> list[str]:
@@ -101,7 +122,7 @@ def test_every_page_loads_only_from_the_app_itself(tiny_warehouse):
     with _gunicorn(tiny_warehouse) as base:
         drv = _browser()
         try:
-            seen, missing = [], []
+            seen, missing, buttons, links, csp = [], [], [], [], []
             for path, ready in (("/", "#ov-map .choroplethlayer path"),
                                 (f"/county/{county}", "#co-vmap .choroplethlayer path"),
                                 (f"/village/{village}", "#vi-history .main-svg"),
@@ -111,6 +132,10 @@ def test_every_page_loads_only_from_the_app_itself(tiny_warehouse):
                 if not _drawn(drv, ready):
                     missing.append((path, ready))
                 time.sleep(1.0)  # let late requests (lazy chunks, map assets) go out
+                buttons += _click_through_modebars(drv)
+                time.sleep(1.0)
+                links += _outside_links(drv, base)
+                csp += drv.execute_script("return window.__csp")
                 seen += _requested_urls(drv)
             drv.get(base + "/meeting?interval=0")
             _drawn(drv, ".mt-body")
@@ -123,6 +148,8 @@ def test_every_page_loads_only_from_the_app_itself(tiny_warehouse):
                 missing.append(("/meeting", "map slide"))
             time.sleep(1.0)
             seen += _requested_urls(drv)
+            links += _outside_links(drv, base)
+            csp += drv.execute_script("return window.__csp")
             errors = [e for e in drv.get_log("browser") if e["level"] == "SEVERE"]
         finally:
             drv.quit()
@@ -131,3 +158,43 @@ def test_every_page_loads_only_from_the_app_itself(tiny_warehouse):
     assert outside == [], outside
     assert missing == [], missing  # pages that did not draw (with nothing asked outside: a different fault)
     assert errors == [], errors
+    # the modebars were there and clicked through; none offers to send a chart anywhere
+    assert len(buttons) > 20 and any("PNG" in b for b in buttons), buttons
+    assert not [b for b in buttons if "cloud" in b.lower() or "share" in b.lower() or "studio" in b.lower()], buttons
+    assert links == [], links
+    assert csp == [], csp  # the policy (dashboard/web.py) lets every page, chart and modebar action work
+
+
+def test_a_village_name_holding_a_link_renders_as_text(tmp_path):
+    """plotly.js draws a subset of HTML in titles, ticks and hovers: a village named <a href=...> became a
+    live link in the chart title. Now the name is shown as written and the SVG holds no <a>."""
+    from etl.load import load
+    from tests import fixtures
+
+    name = '<a href="http://evil.example/x">点此领取补贴</a>'
+    inputs = fixtures.write_tiny_inputs(tmp_path / "inputs")
+    villages = [row[:] for row in fixtures.VILLAGES]
+    villages[2][1] = name  # 622926001001
+    fixtures.write_csv(inputs / "villages.csv", villages)
+    wh = tmp_path / "warehouse.duckdb"
+    load(inputs, wh, progress=False)
+    with duckdb.connect(str(wh), read_only=True) as con:
+        assert con.execute("SELECT village_name FROM dim_village WHERE village_code = '622926001001'").fetchone()[0] == name
+    with _gunicorn(wh) as base:
+        drv = _browser()
+        try:
+            drv.get(base + "/village/622926001001")
+            assert _drawn(drv, "#vi-history .main-svg .gtitle")
+            time.sleep(0.5)
+            title = drv.find_element("css selector", "#vi-history .gtitle").text
+            anchors = drv.find_elements("css selector", "#vi-history svg a")
+            drv.get(base + "/county/622926")
+            assert _drawn(drv, "#co-vmap .main-svg")
+            time.sleep(1.0)
+            county_anchors = drv.find_elements("css selector", ".js-plotly-plot svg a")
+            links = _outside_links(drv, base)
+        finally:
+            drv.quit()
+    assert name in title, title
+    assert anchors == [] and county_anchors == []
+    assert links == [], links
