@@ -16,7 +16,7 @@ from pathlib import Path
 import dash
 from dash import dcc, html
 
-from dashboard import db
+from dashboard import auth, db
 from etl import paths
 
 HERE = Path(__file__).resolve().parent
@@ -55,6 +55,7 @@ def create_app() -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = shell
+    auth.init_app(app)  # login, sessions, CSRF, the guard on every request (dashboard/auth)
     # Dash fills its script registry and callback map on the first request, but sets its "done" flag
     # before filling them: with threaded workers, requests racing the first one get 500s
     # ("not a registered library", plotly/dash#3971). Fill them now, before any request.
@@ -76,6 +77,7 @@ def main(argv=None) -> None:
     a = ap.parse_args(argv)
     if a.db:
         db.configure(a.db)
+    auth.first_run(f"http://{'127.0.0.1' if a.host in ('0.0.0.0', '::') else a.host}:{a.port}")
     app.run(host=a.host, port=a.port, debug=a.debug)
 
 
