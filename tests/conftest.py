@@ -133,3 +133,44 @@ def writable_copy(tmp_path):
 
 def read_json(path: Path):
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throw-away PostgreSQL server for the whole run (tests/pg.py); yields its base URL."""
+    from tests.pg import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+def fresh_pg_database(server_url: str, name: str) -> str:
+    """A new, empty database on the test server (name: a constant of the test, [a-z_] only)."""
+    import re
+
+    import sqlalchemy as sa
+
+    assert re.fullmatch(r"[a-z_]+", name)
+    eng = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with eng.connect() as con:
+        con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        con.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    eng.dispose()
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+@contextmanager
+def app_store(kind: str, request, tmp_path_factory, name: str):
+    """The app (its Flask server) on a fresh store of `kind` (sqlite | postgresql); back to the run's store after."""
+    import app as app_module
+    from dashboard import auth
+
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'app.sqlite'}"
+    else:
+        url = fresh_pg_database(request.getfixturevalue("pg_server"), name)
+    auth.set_store(url, app_module.app)
+    try:
+        yield url
+    finally:
+        auth.set_store(None, app_module.app)
