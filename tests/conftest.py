@@ -28,6 +28,8 @@ def ensure_user(name: str, role: str = "leader", scope: str = "620000", pii: boo
     from dashboard.auth import accounts, store
 
     password = f"pw-{name}-0123456789"
+    with store.init_lock():  # (a test that starts its own server may not have imported app yet)
+        store.upgrade()
     if store.get_user(name) is None:
         accounts.add(name, role, scope, password, pii)
     else:
