@@ -259,6 +259,21 @@ def test_scope_on_every_page_dingxi_gets_nothing_of_dongxiang_linxia_does(site):
     assert page(site, linxia, f"/village/{v}").text.count("household_id") >= 1
 
 
+def test_a_scope_that_resolves_to_no_county_sees_nothing(site):
+    """Fail closed (Superset's 1=0): a scope code with no county in the warehouse is an empty scope, never all."""
+    site.passwords["ghost"] = ensure_user("ghost", "analyst", "629999")
+    c = site.login("ghost")
+    names = [r[0] for r in site.sql("SELECT county_name FROM dim_county ORDER BY county_code")]
+    for path in ("/", "/county/621102", "/data"):
+        text = page(site, c, path).text
+        assert not [n for n in names if n in text], path
+    import pandas as pd
+
+    assert len(pd.read_csv(io.BytesIO(file_of(download(site, c, "map", "csv"))))) == 0
+    k = file_of(download(site, c, "schedule", "csv")).decode("utf-8-sig")
+    assert all(line.endswith(",0,0,people") for line in k.splitlines()[1:]), k
+
+
 def test_callbacks_naming_a_place_outside_the_scope_get_403(site):
     v = village_of(site, DONGXIANG)
     dingxi, linxia = site.login("dingxi"), site.login("linxia")

@@ -32,7 +32,7 @@ log = logging.getLogger("dashboard.auth")
 IDLE_S = int(os.environ.get("GANSU_SESSION_IDLE_MINUTES", "30")) * 60
 ABSOLUTE_S = int(os.environ.get("GANSU_SESSION_MAX_HOURS", "10")) * 3600
 TOUCH_S = 30  # the idle clock is written back to the cookie at most this often
-PUBLIC_PATHS = frozenset({"/login", "/healthz", "/favicon.ico"})
+PUBLIC_RULES = frozenset({"/login", "/login/once/<token>", "/healthz"})  # URL rules (not Dash's catch-all)
 CSRF_COOKIE = "_csrf_token"
 SSO_HEADER = os.environ.get("GANSU_SSO_HEADER", "").strip()  # e.g. X-Remote-User; empty = off
 SSO_PROXIES = frozenset(p.strip() for p in os.environ.get("GANSU_SSO_PROXIES", "127.0.0.1,::1").split(",") if p.strip())
@@ -139,7 +139,7 @@ def _refuse(status: int = 401):
 
 
 def guard():
-    if request.path in PUBLIC_PATHS or request.endpoint in ("gansu_auth.login_link",):
+    if request.url_rule is not None and request.url_rule.rule in PUBLIC_RULES:
         return None
     if SSO_HEADER:
         _sso()
