@@ -264,7 +264,7 @@ def _csrf_error(e):
 def _csrf_cookie(resp):
     """The CSRF token for Dash's callbacks (dash-renderer sends the `_csrf_token` cookie as X-CSRFToken).
     Readable by the page's script, so not HttpOnly; SameSite and Secure like the session."""
-    if current_user.is_authenticated and request.method == "GET" and not request.path.startswith("/_dash"):
+    if current_user.is_authenticated and request.method == "GET" and resp.mimetype == "text/html":
         resp.set_cookie(CSRF_COOKIE, generate_csrf(), httponly=False, samesite="Lax", path="/",
                         secure=current_app.session_interface.get_cookie_secure(current_app))
     return resp
