@@ -15,6 +15,7 @@ import hashlib
 import os
 import secrets
 import threading
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -94,6 +95,7 @@ def configure(url: str | None) -> None:
         if _state["engine"] is not None:
             _state["engine"].dispose()
         _state.update(url=resolve_url(url), engine=None, pid=None)
+        _user_cache.clear()
 
 
 def url() -> str:
@@ -106,7 +108,7 @@ def engine() -> sa.Engine:
             if _state["engine"] is not None:
                 _state["engine"].dispose(close=False)  # a forked worker: the parent's connections are not ours
             u = url()
-            kw: dict = {"pool_pre_ping": True}
+            kw: dict = {"pool_pre_ping": not u.startswith("sqlite")}  # a server can drop idle connections
             if u.startswith("sqlite"):
                 path = u[len("sqlite:///"):]
                 if path and path != ":memory:":
@@ -166,10 +168,26 @@ def get_user(name: str) -> dict | None:
     return dict(r) if r else None
 
 
+# Every request loads its user (is it still enabled, same session epoch?). A row read here is reused for
+# USER_TTL_S: a change made in this process takes effect at once, one made elsewhere (the CLI, another
+# worker) within USER_TTL_S.
+USER_TTL_S = 2.0
+_user_cache: dict[int, tuple[float, dict | None]] = {}
+
+
 def get_user_by_id(uid: int) -> dict | None:
+    hit = _user_cache.get(uid)
+    if hit and time.monotonic() - hit[0] < USER_TTL_S:
+        return dict(hit[1]) if hit[1] else None
     with engine().connect() as con:
         r = con.execute(sa.select(users).where(users.c.id == uid)).mappings().first()
-    return dict(r) if r else None
+    row = dict(r) if r else None
+    _user_cache[uid] = (time.monotonic(), row)
+    return dict(row) if row else None
+
+
+def _changed() -> None:
+    _user_cache.clear()
 
 
 def list_users() -> list[dict]:
@@ -183,6 +201,7 @@ def user_count() -> int:
 
 
 def add_user(name: str, role: str, scope_code: str, password_hash: str | None, pii: bool = False) -> int:
+    _changed()
     with engine().begin() as con:
         return con.execute(sa.insert(users).values(
             name=name, password_hash=password_hash, role=role, scope_code=scope_code, pii=pii, disabled=False,
@@ -194,12 +213,14 @@ def update_user(name: str, *, bump_epoch: bool = False, **values) -> bool:
     stmt = sa.update(users).where(users.c.name == name).values(**values)
     if bump_epoch:
         stmt = stmt.values(session_epoch=users.c.session_epoch + 1)
+    _changed()
     with engine().begin() as con:
         return con.execute(stmt).rowcount == 1
 
 
 def record_failure(uid: int, lock_for) -> dict:
     """Count a failed password; `lock_for(failures)` gives the seconds until the next try is allowed (0 = now)."""
+    _changed()
     with engine().begin() as con:
         con.execute(sa.update(users).where(users.c.id == uid).values(failures=users.c.failures + 1))
         n = con.execute(sa.select(users.c.failures).where(users.c.id == uid)).scalar_one()
@@ -210,6 +231,7 @@ def record_failure(uid: int, lock_for) -> dict:
 
 
 def record_login(uid: int) -> None:
+    _changed()
     with engine().begin() as con:
         con.execute(sa.update(users).where(users.c.id == uid).values(failures=0, locked_until=None,
                                                                       last_login_at=now()))
