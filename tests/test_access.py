@@ -288,8 +288,8 @@ def test_callbacks_naming_a_place_outside_the_scope_get_403(site):
     assert download(site, dingxi, "map", "csv", filters={"prefecture": LINXIA}).status_code == 403
     assert report(site, dingxi, "docx", ctx={"county": DONGXIANG}).status_code == 403
     d = site.dep("mt-slide.children")
-    state = {"params": {"scope": DONGXIANG, "interval": 15, "theme": "dark", "quarter": "2019Q2", "lang": "zh"},
-             "slides": [["overview", DONGXIANG], ["behind", DONGXIANG]], "search": ""}
+    state = {"slides": [["overview", DONGXIANG], ["behind", DONGXIANG]],
+             "search": f"?scope={DONGXIANG}&interval=15&theme=dark&as_of=2019Q2&lang=zh"}
     assert post(dingxi, payload(d, {"mt-index.data": 1}, {"mt-state.data": state})).status_code == 403
     d = site.dep("_pages_location.search", "co-pathway")
     body = payload(d, {"co-pathway.value": "industry"}, {"co-filters.data": {"county": DONGXIANG}})
