@@ -19,7 +19,7 @@ from pathlib import Path
 import dash
 from dash import dcc, html
 
-from dashboard import db, web
+from dashboard import auth, db, web
 from etl import paths
 
 HERE = Path(__file__).resolve().parent
@@ -59,6 +59,7 @@ def create_app() -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.layout = shell
+    auth.init_app(app)  # login, sessions, CSRF, the guard on every request (dashboard/auth)
     # Dash fills its script registry and callback map on the first request, but sets its "done" flag
     # before filling them: with threaded workers, requests racing the first one get 500s
     # ("not a registered library", plotly/dash#3971). Fill them now, before any request (this also
@@ -81,11 +82,12 @@ def main(argv=None) -> None:
     ap.add_argument("--workers", type=int, default=1, help="gunicorn workers (production: one per core)")
     ap.add_argument("--debug", action="store_true", help="debug server with tracebacks, on 127.0.0.1 only")
     a = ap.parse_args(argv)
+    if a.debug and a.host not in ("127.0.0.1", "localhost"):
+        ap.error("--debug shows tracebacks and runs code sent to it: it serves on 127.0.0.1 only")
+    if a.db:
+        db.configure(a.db)
+    auth.first_run(f"http://{'127.0.0.1' if a.host in ('0.0.0.0', '::') else a.host}:{a.port}")
     if a.debug:
-        if a.host not in ("127.0.0.1", "localhost"):
-            ap.error("--debug shows tracebacks and runs code sent to it: it serves on 127.0.0.1 only")
-        if a.db:
-            db.configure(a.db)
         app.run(host="127.0.0.1", port=a.port, debug=True)
         return
     env = dict(os.environ, **({"GANSU_DB": str(Path(a.db).resolve())} if a.db else {}))

@@ -20,10 +20,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import requests
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import gunicorn, stats_ms, table, verdict, warehouse_copy  # noqa: E402
+from bench.common import gunicorn, login, stats_ms, table, verdict, warehouse_copy  # noqa: E402
 from dashboard.metrics import METRICS  # noqa: E402
 
 BUDGET_P95_MS = 100.0
@@ -64,7 +62,7 @@ def find_store(node, cid):
 class Driver:
     def __init__(self, base: str, deps_json: list | None = None):
         self.base = base
-        self.s = requests.Session()
+        self.s = login(base)  # every callback needs a session (dashboard/auth)
         self.deps = {}
         self.deps_json = deps_json or self.s.get(base + "/_dash-dependencies", timeout=30).json()
         for d in self.deps_json:

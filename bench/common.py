@@ -74,11 +74,52 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+BENCH_USER, BENCH_PASSWORD = "bench", "bench-only-password-0123456789"
+
+
+def bench_store() -> str:
+    """The bench's own app store (under WORK) with a province leader the bench logs in as."""
+    url = f"sqlite:///{WORK / 'app.sqlite'}"
+    env = dict(os.environ, GANSU_APP_DB=url)
+    for cmd in (["add", BENCH_USER, "--role", "leader", "--scope", "620000", "--password-stdin"],
+                ["set-password", BENCH_USER, "--password-stdin"]):
+        r = subprocess.run([PY, "-m", "dashboard.users", *cmd], input=BENCH_PASSWORD + "\n", text=True, env=env,
+                           cwd=ROOT, capture_output=True)
+        if r.returncode == 0:
+            break
+    return url
+
+
+def login(base: str) -> requests.Session:
+    """A session logged in through POST /login (the form's CSRF token), sending the CSRF header Dash needs."""
+    import re
+
+    s = requests.Session()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', s.get(base + "/login", timeout=30).text).group(1)
+    r = s.post(base + "/login", data={"username": BENCH_USER, "password": BENCH_PASSWORD, "csrf_token": token},
+               timeout=30)
+    if not r.ok or "/login" in r.url:
+        raise RuntimeError(f"bench login failed: {r.status_code}")
+    s.headers["X-CSRFToken"] = s.cookies.get("_csrf_token", "")
+    return s
+
+
+def browser_login(drv, base: str) -> None:
+    drv.get(base + "/login")
+    drv.find_element("id", "username").send_keys(BENCH_USER)
+    drv.find_element("id", "password").send_keys(BENCH_PASSWORD)
+    drv.find_element("id", "login-submit").click()
+    deadline = time.monotonic() + 20
+    while "/login" in drv.current_url and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 @contextlib.contextmanager
 def gunicorn(db: Path, workers: int = 2, threads: int = 4, timeout_s: float = 90):
     """Serve app:server as in production; yields (base_url, master Popen). Stops only the process it started."""
     port = free_port()
-    env = dict(os.environ, GANSU_DB=str(db))
+    WORK.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, GANSU_DB=str(db), GANSU_APP_DB=bench_store())
     log = open(WORK / f"gunicorn-{port}.log", "w")
     proc = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--reuse-port", "--keep-alive", "30",
@@ -91,7 +132,7 @@ def gunicorn(db: Path, workers: int = 2, threads: int = 4, timeout_s: float = 90
             if proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited ({proc.returncode}); see {log.name}")
             try:
-                if requests.get(base + "/_dash-dependencies", timeout=5).ok:
+                if requests.get(base + "/login", timeout=5).ok:
                     break
             except requests.RequestException:
                 pass

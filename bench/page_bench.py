@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import gunicorn, table, verdict, warehouse_copy  # noqa: E402
+from bench.common import browser_login, gunicorn, login, table, verdict, warehouse_copy  # noqa: E402
 
 BUDGET_MAP_S = 2.0
 BUDGET_LAYER_KB = 300.0
@@ -122,7 +122,6 @@ def main(argv=None) -> dict:
     ap.add_argument("--runs", type=int, default=3)
     a = ap.parse_args(argv)
     import duckdb
-    import requests
 
     db = warehouse_copy()
     with duckdb.connect(str(db), read_only=True) as con:
@@ -130,12 +129,13 @@ def main(argv=None) -> dict:
         county = con.execute("SELECT county_code FROM dim_village GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
     res: dict = {"pages": {}}
     with gunicorn(db) as (base, _proc):
-        lay = requests.get(base + "/_dash-layout", timeout=30).json()
+        lay = login(base).get(base + "/_dash-layout", timeout=30).json()
         geo = lay["props"]["children"][0]["props"]["data"]
         res["layout_bytes"] = len(json.dumps(lay, separators=(",", ":")).encode())
         res["counties_kb"] = len(json.dumps(geo["counties"], separators=(",", ":")).encode()) / 1024
         res["prefectures_kb"] = len(json.dumps(geo["prefectures"], separators=(",", ":")).encode()) / 1024
         drv = make_driver()
+        browser_login(drv, base)
         try:
             for label, path in (("/ (overview)", "/"), (f"/county/{county}", f"/county/{county}")):
                 times, bytes_, logs = [], [], []

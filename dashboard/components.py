@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import progress, settings, theme
+from dashboard import auth, progress, settings, theme
 from dashboard.charts import CHARTS
 from dashboard.filters import CTYPES, DEEP, LEVELS, PATHWAYS, Filters, Quarter
 from dashboard.i18n import fmt_count, fmt_date, fmt_pct, quarter_label, t
@@ -35,6 +35,7 @@ def header(f: Filters, path: str, meta: dict, as_of: str | None) -> html.Header:
             html.Span(f"{t('as_of', lang)}{t('colon', lang)}{fmt_date(as_of, lang)}", className="asof", id="asof-stamp")
             if as_of else None,
             dcc.Link(t("lang_switch", lang), href=href(path, f, lang=other), className="lang-link", id="lang-link"),
+            auth.user_box(lang),
         ]),
     ])
 

@@ -339,10 +339,11 @@ def file_info(name: str, f, scope, ctx: dict | None = None) -> FileInfo:
                     lang=lang, rule=rule)
 
 
-def chart_file(name: str, f, scope, ctx: dict | None, fmt: str) -> bytes:
-    """The CSV or XLSX of the rows behind chart `name`, as the screen shows them, saying what it is."""
+def chart_file(name: str, f, scope, ctx: dict | None, fmt: str, rows: pd.DataFrame | None = None) -> bytes:
+    """The CSV or XLSX of the rows behind chart `name` (or of `rows`, already read for it), as the screen
+    shows them, saying what it is."""
     from dashboard import charts
 
-    df = present(charts.chart_data(name, f, scope, ctx or {}), name, f.lang)
+    df = present(charts.chart_data(name, f, scope, ctx or {}) if rows is None else rows, name, f.lang)
     info = file_info(name, f, scope, ctx)
     return to_xlsx_bytes(df, info=info) if fmt == "xlsx" else to_csv_bytes(df, info=info)

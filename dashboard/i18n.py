@@ -171,6 +171,28 @@ CATALOG: dict[str, tuple[str, str]] = {
     "mt_progress": ("进度", "Progress"),
     "mt_no_county_behind": ("没有进度滞后的贫困县", "No county behind"),
     "mt_paused": ("已暂停（空格继续）", "Paused (space to resume)"),
+    # accounts (dashboard/auth)
+    "col_head": ("户主", "Head"),
+    "col_id": ("证件号码", "ID number"),
+    "login_title": ("登录", "Log in"),
+    "login_user": ("用户名", "User name"),
+    "login_password": ("密码", "Password"),
+    "login_submit": ("登录", "Log in"),
+    "login_bad": ("用户名或密码错误。", "Wrong user name or password."),
+    "login_wait": ("尝试次数过多，请 {seconds} 秒后再试。", "Too many attempts: try again in {seconds} s."),
+    "login_locked": ("尝试次数过多，账号已锁定 {minutes} 分钟；可请管理员重设密码。",
+                     "Too many attempts: the account is locked for {minutes} min; an admin can reset the password."),
+    "login_link_bad": ("登录链接无效、已使用或已过期。", "This login link is invalid, used or expired."),
+    "login_csrf": ("表单已过期，请重新登录。", "The form expired: please log in again."),
+    "logout": ("退出", "Log out"),
+    "http_401": ("请先登录。", "Log in first."),
+    "http_403": ("不在您的权限范围内。", "Not in your scope."),
+    "not_in_scope": ("{code} 不在您的权限范围内。", "{code} is not in your scope."),
+    "pii_note": ("您有查看个人信息的授权：本表显示未脱敏的姓名与证件号码，每次查看和下载都记入审计日志。",
+                 "You are granted personal data: names and ID numbers are shown unmasked; every view and download is audited."),
+    "d_audit": ("审计日志（最近 200 条）", "Audit log (latest 200)"),
+    "d_lineage_scoped": ("载入与被拒绝数据行按文件记录，不能归属到县：仅向全省范围的用户显示。",
+                         "Loads and rejected rows are recorded per file, not per county: shown to province-wide users only."),
 }
 
 # export files (dashboard/exports.py): column headers, metadata columns, the notes sheet

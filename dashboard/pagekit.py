@@ -13,7 +13,7 @@ import dash
 import dash_ag_grid as dag
 from dash import ALL, ClientsideFunction, Input, Output, State, callback, ctx, dcc, html, no_update
 
-from dashboard import charts, db, exports, figures, web
+from dashboard import auth, charts, db, exports, figures, web
 from dashboard import queries as Q
 from dashboard.components import message
 from dashboard.filters import Filters
@@ -168,7 +168,12 @@ def download(_clicks, data, ctx_data):
     name, fmt = trig["chart"], trig["fmt"]
     if fmt not in ("csv", "xlsx", "png", "svg", "pdf") or not web.short_values([name], 32):
         return no_update
+    pii = name == "households" and auth.pii_granted()  # unmasked only for a granted user, only this grid
+    df = (Q.households(f, (ctx_data or {}).get("village", ""), scope, pii=True) if pii
+          else charts.chart_data(name, f, scope, ctx_data or {}))
     fname = charts.filename(name, f, scope, ctx_data or {}, fmt)
+    auth.audit("pii_export" if pii else "export", target=(ctx_data or {}).get("village") or (ctx_data or {}).get(
+        "county") or f.county or f.prefecture or name, rows=len(df), detail=f"{name} {fmt} {f.as_of or ''}")
     if fmt in ("png", "svg", "pdf"):  # server-side, with title, scope, as-of, source and demo label on the image
         from dashboard import imaging
 
@@ -177,7 +182,8 @@ def download(_clicks, data, ctx_data):
             charts.figure(name, f, scope, ctx_data or {}), fmt, title=charts.title(name, f, scope, ctx_data or {}),
             place=" · ".join(f.place_parts(Q.names(scope))), as_of=f.as_of_date,
             source=charts.subtitle(f, meta), demo=meta.get("demo") == "true", lang=f.lang), fname), f.lang)
-    return dcc.send_bytes(exports.chart_file(name, f, scope, ctx_data or {}, "xlsx" if fmt == "xlsx" else "csv"), fname)
+    return dcc.send_bytes(exports.chart_file(name, f, scope, ctx_data or {}, "xlsx" if fmt == "xlsx" else "csv",
+                                             rows=df), fname)
 
 
 @callback(
@@ -209,8 +215,10 @@ def report_file(fmt: str, f: Filters, ctx_data: dict) -> tuple[bytes, str]:
     from dashboard import docx_report, pptx_report
 
     county = ctx_data.get("county") or (ctx_data.get("village") or "")[:6] or f.county
-    code = county or f.prefecture or "620000"
+    code = county or f.prefecture or auth.home_code()  # the user's own scope, not a province-titled subset
     build = docx_report.build_docx if fmt == "docx" else pptx_report.build_pptx
+    auth.audit("export", target=code, rows=len(Q.scope_counties(code) & Q.viewer_scope()),
+               detail=f"report {fmt} {f.as_of or ''}")
     return build(code, f.as_of), f"{code}_{f.as_of or 'latest'}_report.{fmt}"
 
 

@@ -1,7 +1,7 @@
 """All SQL of the app. Parameterised, read-only, returns DataFrames.
 
-Every data query takes `scope`: the county codes the viewer may see (`viewer_scope()`; everything for
-now). Access control therefore lives in the `_SEL` CTE and nowhere else. Results are cached per process
+Every data query takes `scope`: the county codes the viewer may see (`viewer_scope()`, from the logged-in
+user: dashboard.auth). Access control therefore lives in the `_SEL` CTE and the `scope` parameters. Results are cached per process
 keyed by meta.warehouse_version, so a new load invalidates them.
 """
 
@@ -149,10 +149,30 @@ def meta() -> dict:
     return dict(zip(df["key"], df["value"]))
 
 
-@cached
 def viewer_scope() -> frozenset:
-    """County codes the current viewer may see. Everyone sees everything for now."""
-    return frozenset(_df("SELECT county_code FROM dim_county")["county_code"])
+    """County codes the current viewer may see: those under the logged-in user's scope code (dashboard.auth);
+    the whole province outside a request (report CLI). Nobody logged in, or a code with no county: nothing."""
+    from dashboard.auth import request_scope_code
+
+    code = request_scope_code()
+    return frozenset() if code is None else scope_counties(code)
+
+
+@cached
+def scope_counties(code: str) -> frozenset:
+    """County codes under a scope code: 620000 all, a prefecture its counties, a county itself."""
+    return frozenset(_df(
+        """SELECT county_code FROM dim_county
+           WHERE $code = '620000' OR county_code = $code OR prefecture_code = $code""", {"code": code}
+    )["county_code"])
+
+
+@cached
+def place_exists(code: str) -> bool:
+    """Is `code` a prefecture, county or village of the warehouse (whoever may see it)?"""
+    return bool(_df(
+        """SELECT 1 FROM dim_county WHERE county_code = $code OR prefecture_code = $code
+           UNION ALL SELECT 1 FROM dim_village WHERE village_code = $code LIMIT 1""", {"code": code}).shape[0])
 
 
 @cached
@@ -434,10 +454,13 @@ def village_history(code: str, scope: frozenset) -> pd.DataFrame:
 
 # Personal data is masked here, in SQL (dashboard.masking): the raw name and ID number never leave the database.
 @cached
-def households(f: Filters, village: str, scope: frozenset) -> pd.DataFrame:
+def households(f: Filters, village: str, scope: frozenset, pii: bool = False) -> pd.DataFrame:
+    """A village's households; names and ID numbers masked unless `pii` (a user granted personal data)."""
+    name = "head_name" if pii else masking.name_sql("head_name")
+    id_number = "head_id_number" if pii else masking.id_sql("head_id_number")
     return _df(
-        f"""SELECT household_id, {masking.name_sql('head_name')} AS head_name,
-                   {masking.id_sql('head_id_number')} AS head_id_number, household_size,
+        f"""SELECT household_id, {name} AS head_name,
+                   {id_number} AS head_id_number, household_size,
                    household_attribute, main_cause, pathways, planned_exit_year, status, exit_date
             FROM fct_household_snapshot
             WHERE as_of = $as_of AND village_code = $village AND list_contains($scope, county_code)
@@ -447,34 +470,41 @@ def households(f: Filters, village: str, scope: frozenset) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- data page
-@cached
-def loads() -> pd.DataFrame:
-    return _df("SELECT * FROM etl_loads ORDER BY load_id DESC")
+# Loads, files and rejected rows are recorded per input file, not per county (a rejected row's county may be
+# the very value that failed): only a viewer whose scope is every county of the warehouse sees them.
+_WHOLE = "(SELECT count(*) FROM dim_county WHERE NOT list_contains($scope, county_code)) = 0"
 
 
 @cached
-def load_files() -> pd.DataFrame:
-    return _df("SELECT * FROM etl_load_files ORDER BY load_id DESC, file_name")
+def loads(scope: frozenset) -> pd.DataFrame:
+    return _df(f"SELECT * FROM etl_loads WHERE {_WHOLE} ORDER BY load_id DESC", {"scope": sorted(scope)})
 
 
 @cached
-def rejects_by_rule() -> pd.DataFrame:
+def load_files(scope: frozenset) -> pd.DataFrame:
+    return _df(f"SELECT * FROM etl_load_files WHERE {_WHOLE} ORDER BY load_id DESC, file_name",
+               {"scope": sorted(scope)})
+
+
+@cached
+def rejects_by_rule(scope: frozenset) -> pd.DataFrame:
     return _df(
-        """SELECT table_name, column_name, rule, count(*) AS rows, any_value(message) AS example_message
-           FROM etl_rejects GROUP BY ALL ORDER BY rows DESC, table_name, rule"""
+        f"""SELECT table_name, column_name, rule, count(*) AS rows, any_value(message) AS example_message
+           FROM etl_rejects WHERE {_WHOLE} GROUP BY ALL ORDER BY rows DESC, table_name, rule""",
+        {"scope": sorted(scope)},
     )
 
 
 @cached
-def reject_samples(limit: int = 200) -> pd.DataFrame:
+def reject_samples(scope: frozenset, limit: int = 200) -> pd.DataFrame:
     # a rejected personal-data value is masked like any other
     return _df(
         f"""SELECT load_id, table_name, file_name, line, column_name, rule,
                    CASE WHEN column_name IN ('head_name', '户主姓名') THEN {masking.name_sql('value')}
                         WHEN column_name IN ('head_id_number', '户主证件号码') THEN {masking.id_sql('value')}
                         ELSE value END AS value, message
-            FROM etl_rejects ORDER BY load_id DESC, file_name, line LIMIT $limit""",
-        {"limit": limit},
+            FROM etl_rejects WHERE {_WHOLE} ORDER BY load_id DESC, file_name, line LIMIT $limit""",
+        {"limit": limit, "scope": sorted(scope)},
     )
 
 

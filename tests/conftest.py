@@ -10,6 +10,65 @@ from etl.load import load
 from tests.fixtures import write_tiny_inputs
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+BROWSER_USER = ("browser-tests", "leader", "620000")  # the province leader the browser tests log in as
+
+
+def pytest_configure(config):
+    """Every test process uses a throw-away app store (users, audit): never data/app.sqlite. Set before
+    `app` is imported (its create_app migrates the store); servers started by tests inherit it."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="gansu-appstore-"))
+    os.environ["GANSU_APP_DB"] = f"sqlite:///{folder / 'app.sqlite'}"
+    os.environ.setdefault("GANSU_SECRET_KEY", os.urandom(32).hex())
+
+
+def ensure_user(name: str, role: str = "leader", scope: str = "620000", pii: bool = False) -> str:
+    """A user in the current store with a known password (made, or its password reset); returns the password."""
+    from dashboard.auth import accounts, store
+
+    password = f"pw-{name}-0123456789"
+    with store.init_lock():  # (a test that starts its own server may not have imported app yet)
+        store.upgrade()
+    if store.get_user(name) is None:
+        accounts.add(name, role, scope, password, pii)
+    else:
+        accounts.set_password(name, password)
+    return password
+
+
+def browser_login(driver, base: str, name: str | None = None, password: str | None = None) -> None:
+    """Log in through the real login form in the browser."""
+    import time
+
+    if name is None:
+        name, role, scope = BROWSER_USER
+        password = ensure_user(name, role, scope)
+    driver.get(base + "/login")
+    driver.find_element("id", "username").send_keys(name)
+    driver.find_element("id", "password").send_keys(password)
+    driver.find_element("id", "login-submit").click()
+    deadline = time.monotonic() + 20
+    while "/login" in driver.current_url:
+        assert time.monotonic() < deadline, "login did not go through"
+        time.sleep(0.05)
+
+
+def http_login(base: str, name: str | None = None, password: str | None = None):
+    """A requests.Session logged in through POST /login, sending the CSRF header Dash's callbacks need."""
+    import re
+
+    import requests
+
+    if name is None:
+        name, role, scope = BROWSER_USER
+        password = ensure_user(name, role, scope)
+    s = requests.Session()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', s.get(base + "/login", timeout=30).text).group(1)
+    r = s.post(base + "/login", data={"username": name, "password": password, "csrf_token": token}, timeout=30)
+    assert r.ok and "/login" not in r.url, (r.status_code, r.url)
+    s.headers["X-CSRFToken"] = s.cookies.get("_csrf_token")
+    return s
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +113,9 @@ def serving(duo, warehouse: Path, **start):
     db.configure(warehouse)
     Q.clear_cache()
     duo.driver.set_window_size(1920, 1080)
-    duo.start_server(app_module.app, **start)
+    duo.start_server(app_module.app, navigate=False, **start)
+    browser_login(duo.driver, duo.server.url)  # every page needs a session: log in through the form
+    duo.server_url = duo.server.url  # (dash.testing: setting it opens the app and waits for the renderer)
     try:
         yield duo
     finally:
@@ -74,3 +135,44 @@ def writable_copy(tmp_path):
 
 def read_json(path: Path):
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throw-away PostgreSQL server for the whole run (tests/pg.py); yields its base URL."""
+    from tests.pg import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+def fresh_pg_database(server_url: str, name: str) -> str:
+    """A new, empty database on the test server (name: a constant of the test, [a-z_] only)."""
+    import re
+
+    import sqlalchemy as sa
+
+    assert re.fullmatch(r"[a-z_]+", name)
+    eng = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with eng.connect() as con:
+        con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        con.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    eng.dispose()
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+@contextmanager
+def app_store(kind: str, request, tmp_path_factory, name: str):
+    """The app (its Flask server) on a fresh store of `kind` (sqlite | postgresql); back to the run's store after."""
+    import app as app_module
+    from dashboard import auth
+
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'app.sqlite'}"
+    else:
+        url = fresh_pg_database(request.getfixturevalue("pg_server"), name)
+    auth.set_store(url, app_module.app)
+    try:
+        yield url
+    finally:
+        auth.set_store(None, app_module.app)

@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 import requests
 
+from tests.conftest import browser_login, http_login
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
@@ -52,10 +54,12 @@ def test_a_fresh_threaded_worker_answers_concurrent_first_requests(tiny_warehous
     request only, after marking setup done, so requests racing it got 500 "not a registered library"
     (plotly/dash#3971) and a blank page. Nothing may be requested before the burst: it must be the first."""
     with _gunicorn(tiny_warehouse) as base:
+        session = http_login(base)  # the login page and form only: no Dash route is asked before the burst
+        cookies = session.cookies.get_dict()
         urls = ([base + "/_dash-component-suites/dash/dcc/dash_core_components.v4_4_1m1.js"] * 12
                 + [base + "/_dash-dependencies"] * 4 + [base + "/"] * 4)
         with ThreadPoolExecutor(len(urls)) as ex:
-            codes = list(ex.map(lambda u: requests.get(u, timeout=60).status_code, urls))
+            codes = list(ex.map(lambda u: requests.get(u, cookies=cookies, timeout=60).status_code, urls))
         assert codes == [200] * len(urls), codes
 
 
@@ -122,6 +126,7 @@ def test_every_page_loads_only_from_the_app_itself(tiny_warehouse):
     with _gunicorn(tiny_warehouse) as base:
         drv = _browser()
         try:
+            browser_login(drv, base)
             seen, missing, buttons, links, csp = [], [], [], [], []
             for path, ready in (("/", "#ov-map .choroplethlayer path"),
                                 (f"/county/{county}", "#co-vmap .choroplethlayer path"),

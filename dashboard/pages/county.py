@@ -34,7 +34,8 @@ def layout(code=None, **query):
     lang = url_filters.lang
     info = Q.county_info(str(code), scope) if code else None
     if info is None:
-        children.append(C.message(t("unknown_county", lang, code=code), "error"))
+        missing = "not_in_scope" if code and Q.place_exists(str(code)) else "unknown_county"
+        children.append(C.message(t(missing, lang, code=code), "error"))
         children.append(dcc.Link(t("back_overview", lang), href=C.href("/", url_filters)))
         return html.Main(className="page", children=children)
     county_filters = filters.replace(county=code, prefecture=None, ctype=None, deep=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from dashboard import auth as A
 from dashboard import components as C
 from dashboard import queries as Q
 from dashboard.i18n import fmt_date, t
@@ -30,10 +31,10 @@ def layout(**query):
         children.append(C.message(t("demo_notice", lang), "empty"))
     sections = []
     for key, name, df in (
-        ("d_loads", "loads", Q.loads()),
-        ("d_files", "files", Q.load_files()),
-        ("d_rejects", "rejects", Q.rejects_by_rule()),
-        ("d_reject_samples", "reject_samples", Q.reject_samples()),
+        ("d_loads", "loads", Q.loads(scope)),
+        ("d_files", "files", Q.load_files(scope)),
+        ("d_rejects", "rejects", Q.rejects_by_rule(scope)),
+        ("d_reject_samples", "reject_samples", Q.reject_samples(scope)),
         ("d_recon", "recon", Q.reconciliation(scope)),
         ("d_refs", "refs", Q.reference_sources()),
     ):
@@ -43,6 +44,13 @@ def layout(**query):
         else:
             body = grid(f"data-{name}", df, _cols(df), height=max(200, min(110 + 42 * len(df), 420)))
         sections.append(C.table_card(name, t(key, lang), sub, lang, body))
+    if scope != Q.scope_counties("620000"):
+        sections.insert(0, C.message(t("d_lineage_scoped", lang)))
+    if A.is_admin():  # the audit log: admins only
+        df = A.audit_frame(200)
+        sections.append(html.Section(className="card", id="audit-card", children=[
+            html.Div(className="card-head", children=[html.H3(t("d_audit", lang))]),
+            grid("data-audit", df, _cols(df), height=420)]))
     children += sections
     children += page_state(url_filters)
     return html.Main(className="page", children=children)

@@ -10,13 +10,14 @@ then written into the URL (history.replaceState) so a reload or a shared link sh
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import traceback
 
 import dash
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
-from dashboard import charts, figures, meeting, settings, theme
+from dashboard import auth, charts, figures, meeting, settings, theme
 from dashboard import facts as F
 from dashboard import queries as Q
 from dashboard.filters import LEVELS
@@ -33,7 +34,9 @@ RAG_CLASS = {"green": "good", "amber": "warn", "red": "bad"}
 def _params(query) -> meeting.Params:
     scope = Q.viewer_scope()
     codes = list(Q.counties(scope)["county_code"]) + list(Q.prefectures(scope)["prefecture_code"])
-    return meeting.Params.parse(query, quarters=Q.quarters(), codes=codes)
+    p = meeting.Params.parse(query, quarters=Q.quarters(), codes=codes)
+    home = auth.home_code()  # a prefecture or county user's meeting opens on their own scope
+    return p if p.place != meeting.PROVINCE or home == meeting.PROVINCE else dataclasses.replace(p, place=home)
 
 
 def _style(theme: str) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
+from dashboard import auth as A
 from dashboard import charts
 from dashboard import components as C
 from dashboard import queries as Q
@@ -22,7 +23,8 @@ def layout(code=None, **query):
     lang = url_filters.lang
     info = Q.village_info(str(code), scope) if code else None
     if info is None:
-        children += [C.message(t("unknown_village", lang, code=code), "error"),
+        missing = "not_in_scope" if code and Q.place_exists(str(code)) else "unknown_village"
+        children += [C.message(t(missing, lang, code=code), "error"),
                      dcc.Link(t("back_overview", lang), href=C.href("/", url_filters))]
         return html.Main(className="page", children=children)
     ctx = {"village": code}
@@ -45,11 +47,14 @@ def layout(code=None, **query):
         facts += [fact(t("col_incidence", lang), fmt_pct(r["incidence"], lang, 2)),
                   fact(t("col_hh_left", lang), fmt_count(r["remaining_households"], "households", lang)),
                   fact(t("col_people_left", lang), fmt_count(r["remaining_people"], "people", lang))]
-    hh = Q.households(filters, code, scope)
+    pii = A.pii_granted()
+    hh = Q.households(filters, code, scope, pii=pii)
+    if pii:
+        A.audit("pii_view", target=code, rows=len(hh), detail=str(filters.as_of or ""))
     cols = [{"field": c, "headerName": h} for c, h in (
         ("household_id", t("col_household_id", lang)),
-        ("head_name", t("col_head_masked", lang)),
-        ("head_id_number", t("col_id_masked", lang)),
+        ("head_name", t("col_head" if pii else "col_head_masked", lang)),
+        ("head_id_number", t("col_id" if pii else "col_id_masked", lang)),
         ("household_size", t("col_size", lang)),
         ("household_attribute", t("dim_attribute", lang)),
         ("main_cause", t("dim_cause", lang)),
@@ -70,7 +75,7 @@ def layout(code=None, **query):
         C.graph_card("v_history", f"{P}-history", lang, height=400, figure=figure_or_message("v_history", filters, ctx)),
         C.table_card("households", charts.title("households", filters, scope, ctx), charts.subtitle(filters, meta), lang,
                      grid(f"{P}-households", hh, cols, row_id="household_id", height=530)),
-        html.Div(t("masked_note", lang), className="note"),
+        html.Div(t("pii_note" if pii else "masked_note", lang), className="note", id="pii-note"),
         *page_state(url_filters, P, ctx),
     ]
     return html.Main(className="page", children=children)
