@@ -29,9 +29,18 @@ from etl import paths
 from etl.contract import LOAD_ORDER, PATHWAYS, TABLES, Table
 from etl.marts import build_marts
 from etl.read import InputError, Staged, peek_tables, stage_file
-from etl.validate import PATHWAY_NAMES, PATHWAY_SPLIT, install_macros, reject_sql, typed_name, typed_select
+from etl.validate import (
+    DUPLICATE_ID_MESSAGE,
+    PATHWAY_NAMES,
+    PATHWAY_SPLIT,
+    install_macros,
+    reject_sql,
+    typed_name,
+    typed_select,
+    warn_sql,
+)
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: etl_warnings
 DEMO_MANIFEST = "DEMO.json"
 UNCHANGED = "导入未执行，数据库保持不变 (nothing was loaded; the warehouse is unchanged)."
 
@@ -51,6 +60,8 @@ class TableReport:
     blank_lines: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     rejects_by_rule: dict[str, int] = field(default_factory=dict)
+    rows_warned: int = 0  # loaded rows with at least one warning (etl_warnings)
+    warnings_by_rule: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
         if self.status == "unchanged":
@@ -60,6 +71,9 @@ class TableReport:
                 f" + rejected {self.rows_rejected:>7,}  [{ok}]")
         if self.rejects_by_rule:
             text += "  rejects: " + ", ".join(f"{k} {v}" for k, v in sorted(self.rejects_by_rule.items()))
+        if self.warnings_by_rule:
+            text += (f"  loaded with warnings {self.rows_warned:,}: "
+                     + ", ".join(f"{k} {v}" for k, v in sorted(self.warnings_by_rule.items())))
         if self.blank_lines:
             text += f"  (blank lines skipped: {self.blank_lines})"
         if self.ignored_columns:
@@ -297,16 +311,21 @@ def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_sna
         con.execute(insert_sql(con, "fct_county_target", table, good, {"load_id": str(load_id)}))
     elif table.name == "households":
         as_of = _insert_households(con, good, load_id, replaced_snapshots)
+        _warn_households(con, good, table, s.file_name, load_id)
     rows_rejected = scalar(con, "SELECT count(DISTINCT _line) FROM rj")
     rows_loaded = scalar(con, f"SELECT count(*) FROM {good}")
     by_rule = dict(con.execute("SELECT rule, count(DISTINCT _line) FROM rj GROUP BY rule").fetchall())
+    warned = con.execute("SELECT rule, count(DISTINCT line) FROM etl_warnings WHERE load_id = ? AND file_name = ? "
+                         "AND table_name = ? GROUP BY rule", [load_id, s.file_name, table.name]).fetchall()
+    rows_warned = scalar(con, "SELECT count(DISTINCT line) FROM etl_warnings WHERE load_id = ? AND file_name = ? "
+                              "AND table_name = ?", [load_id, s.file_name, table.name])
     if rows_loaded + rows_rejected != s.rows_in:  # the accounting identity of the contract
         raise LoadFailed(f"{s.file_name}: rows in {s.rows_in} != loaded {rows_loaded} + rejected {rows_rejected}")
     con.execute(f"DROP TABLE {rel}")
     con.execute(f"DROP TABLE {s.relation}")
     report = TableReport(s.file_name + (f" [{s.sheet}]" if s.sheet else ""), table.name, s.rows_in,
                          rows_loaded, rows_rejected, blank_lines=s.blank_lines, ignored_columns=s.ignored_columns,
-                         rejects_by_rule=by_rule)
+                         rejects_by_rule=by_rule, rows_warned=rows_warned, warnings_by_rule=dict(warned))
     return report, as_of
 
 
@@ -411,6 +430,7 @@ def _insert_households(con, good: str, load_id: int, replaced: set):
     for as_of in snapshots:
         if as_of not in replaced:  # a new file for a loaded quarter replaces that quarter's snapshot
             con.execute("DELETE FROM fct_household_snapshot WHERE as_of = ?", [as_of])
+            con.execute("DELETE FROM etl_warnings WHERE table_name = 'households' AND as_of = ?", [as_of])
             replaced.add(as_of)
     canonical = "NULLIF(concat_ws(',', " + ", ".join(
         f"CASE WHEN list_contains(_pw, '{zh}') THEN '{zh}' END" for zh in PATHWAY_NAMES) + "), '')"
@@ -420,6 +440,33 @@ def _insert_households(con, good: str, load_id: int, replaced: set):
               f"'{PATHWAY_SPLIT}') AS _pw FROM {good}) g JOIN dim_village v USING (village_code))")
     con.execute(insert_sql(con, "fct_household_snapshot", TABLES["households"], source, extra))
     return snapshots[0] if len(snapshots) == 1 else None
+
+
+def _warn_households(con, good: str, table: Table, file_name: str, load_id: int) -> None:
+    """Warnings on the loaded rows of one households file: the rules of validate.WARNINGS, and the same ID
+    number in two households of one snapshot (this file's rows and those of earlier files of this load)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _g AS SELECT g.*, v.county_code AS _county FROM {good} g "
+                "JOIN dim_village v USING (village_code)")
+    key = "?, 'households', ?, _line, column_name, rule, as_of__v, household_id, village_code, _county, message"
+    sql = warn_sql(table, "_g")
+    if sql:
+        con.execute(f"INSERT INTO etl_warnings SELECT {key} FROM ({sql}) JOIN _g USING (_line) ORDER BY _line, rule",
+                    [load_id, file_name])
+    # windows, not a self-join: 300,000 rows with one ID number stay linear
+    con.execute("""
+        INSERT INTO etl_warnings
+        SELECT $load_id, 'households', $file, g._line, 'head_id_number', 'duplicate_id', g.as_of__v, g.household_id,
+               g.village_code, g._county,
+               format($msg, d.n - 1, CASE WHEN d.first_id = g.household_id THEN d.last_id ELSE d.first_id END)
+        FROM _g g JOIN (
+            SELECT as_of, household_id, count(*) OVER w AS n, min(household_id) OVER w AS first_id,
+                   max(household_id) OVER w AS last_id
+            FROM fct_household_snapshot  -- this file's rows and those of earlier files of this load
+            WHERE load_id = $load_id AND head_id_number IS NOT NULL AND as_of IN (SELECT as_of__v FROM _g)
+            WINDOW w AS (PARTITION BY as_of, head_id_number)) d
+          ON d.as_of = g.as_of__v AND d.household_id = g.household_id
+        WHERE d.n > 1 ORDER BY g._line""", {"load_id": load_id, "file": file_name, "msg": DUPLICATE_ID_MESSAGE})
+    con.execute("DROP TABLE _g")
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection) -> None:

@@ -24,6 +24,13 @@ CREATE TABLE etl_rejects (
     line BIGINT,                       -- 1-based line (CSV) or row (XLSX) in the file
     column_name VARCHAR, rule VARCHAR, value VARCHAR, message VARCHAR
 );
+CREATE TABLE etl_warnings (         -- loaded rows that break a register rule: they count, and are listed to correct
+    load_id INTEGER, table_name VARCHAR, file_name VARCHAR,
+    line BIGINT,                       -- as in etl_rejects
+    column_name VARCHAR, rule VARCHAR,
+    as_of DATE, household_id VARCHAR, village_code VARCHAR, county_code VARCHAR,  -- the row's key
+    message VARCHAR                    -- fixed text per rule: no name, ID number or birth date
+);                                     -- a snapshot's warnings go when a new file replaces that snapshot
 
 CREATE TABLE dim_prefecture (
     prefecture_code VARCHAR PRIMARY KEY, -- 6 digits, e.g. 622900

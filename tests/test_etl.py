@@ -33,10 +33,10 @@ def test_tiny_load_accounts_for_every_row(tiny_warehouse):
         ("counties.csv", 3, 3, 0), ("county_targets.csv", 10, 10, 0), ("households_2019Q2.csv", 5, 5, 0),
         ("households_2019Q4.csv", 6, 5, 1), ("villages.csv", 3, 3, 0),
     ]
-    # the bad row is line 7 of its file (header on line 1) and fails two rules, counted as one rejected row
+    # the bad row is line 7 of its file (header on line 1); its wrong check digit is only a warning (not recorded
+    # on a rejected row: tests/test_etl_warnings.py)
     rejects = rows(tiny_warehouse, "SELECT file_name, line, column_name, rule, value FROM etl_rejects ORDER BY rule")
     assert rejects == [
-        ("households_2019Q4.csv", 7, "head_id_number", "id_checksum", "622926198001011234"),
         ("households_2019Q4.csv", 7, "village_code", "unknown_village", "622926009999"),
     ]
     assert rows(tiny_warehouse, "SELECT count(*) FROM fct_household_snapshot") == [(10,)]
@@ -159,7 +159,6 @@ def test_xlsx_with_numbers_dates_and_leading_zeros(tmp_path):
         ("planned_exit_year", "2025", "year_range"),
         ("status", "脱贫", "allowed_values"),
         ("exit_date", "2017-12-01", "exit_before_plan_start"),
-        ("exit_date", "2019-07-01", "exit_after_as_of"),
         ("village_code", "62292600100", "code_format"),
         ("household_id", "", "required"),
     ],
