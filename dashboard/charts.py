@@ -160,6 +160,8 @@ CHARTS: dict[str, Chart] = {
     "rejects": Chart(Q.rejects_by_rule, lambda f, scope, ctx: (scope,)),
     "reject_samples": Chart(Q.reject_samples, lambda f, scope, ctx: (scope,)),
     "recon": Chart(Q.reconciliation, lambda f, scope, ctx: (scope,)),
+    "warnings": Chart(Q.warnings_by_county, lambda f, scope, ctx: (scope,)),
+    "warning_rows": Chart(Q.warning_rows, lambda f, scope, ctx: (ctx.get("county"), scope)),
     "refs": Chart(Q.reference_sources, lambda f, scope, ctx: ()),
 }
 

@@ -155,6 +155,13 @@ CATALOG: dict[str, tuple[str, str]] = {
     "d_recon_ok": ("三级核对全部一致。", "All three-level reconciliation checks agree."),
     "d_refs": ("公开数据来源", "Sources of the reference facts"),
     "d_no_rejects": ("没有被拒绝的数据行。", "No rejected rows."),
+    "d_warnings": ("登记错误警告（按县和规则，最新一期；这些户已导入并计入）",
+                   "Register warnings by county and rule (latest snapshot; these households are loaded and counted)"),
+    "d_warning_rows": ("{county} 待更正的户（已脱敏）", "{county}: households to correct (masked)"),
+    "d_no_warnings": ("没有登记错误警告。", "No register warnings."),
+    "d_warning_pick": ("选择县，查看并下载待更正的户：", "Choose a county to see and download its households to correct:"),
+    "ch_warnings": ("登记错误警告", "Register warnings"),
+    "ch_warning_rows": ("待更正的户", "Households to correct"),
     # county and village pages
     "col_code": ("代码", "Code"),
     "col_household_id": ("户编号", "Household ID"),

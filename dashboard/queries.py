@@ -528,3 +528,37 @@ def reference_sources() -> pd.DataFrame:
         for table, file in _REF_TABLES.items())
     return _df(f"""SELECT file, source_url, count(*) AS rows FROM ({union}) WHERE source_url <> ''
                    GROUP BY ALL ORDER BY file, source_url""")
+
+
+# ---------------------------------------------------------------- register warnings (etl_warnings)
+# Rows that loaded (and count) but break a register rule, in the latest snapshot: what a county has to correct.
+_LATEST_WARNINGS = "(SELECT max(as_of) FROM fct_household_snapshot)"
+
+
+@cached
+def warnings_by_county(scope: frozenset) -> pd.DataFrame:
+    return _df(
+        f"""SELECT w.county_code, c.county_name, w.rule, count(DISTINCT w.household_id) AS households,
+                   any_value(w.message) AS example_message
+            FROM etl_warnings w LEFT JOIN dim_county c USING (county_code)
+            WHERE w.as_of = {_LATEST_WARNINGS} AND list_contains($scope, w.county_code)
+            GROUP BY ALL ORDER BY w.county_code, households DESC, w.rule""",
+        {"scope": sorted(scope)},
+    )
+
+
+@cached
+def warning_rows(county: str | None, scope: frozenset, limit: int = 20_000) -> pd.DataFrame:
+    """The warned households of one county, personal data masked, for the county to correct."""
+    return _df(
+        f"""SELECT w.as_of, w.county_code, w.village_code, v.village_name, w.household_id,
+                   {_MASK_NAME.format(c='h.head_name')} AS head_name,
+                   {_MASK_ID.format(c='h.head_id_number')} AS head_id_number,
+                   w.column_name, w.rule, w.message, w.file_name, w.line
+            FROM etl_warnings w
+            LEFT JOIN fct_household_snapshot h ON h.as_of = w.as_of AND h.household_id = w.household_id
+            LEFT JOIN dim_village v ON v.village_code = w.village_code
+            WHERE w.as_of = {_LATEST_WARNINGS} AND w.county_code = $county AND list_contains($scope, w.county_code)
+            ORDER BY w.village_code, w.household_id, w.rule LIMIT $limit""",
+        {"county": county or "", "scope": sorted(scope), "limit": limit},
+    )

@@ -132,6 +132,33 @@ def _id_numbers(rng, county_codes: np.ndarray) -> list[str]:
     return [b + "10X98765432"[c] for b, c in zip(body, check)]
 
 
+def _with_check_digit(body: str) -> str:
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS)) % 11]
+
+
+def add_register_errors(hh: pd.DataFrame, seed: int, per_rule: int = 3) -> dict[str, list[str]]:
+    """A few invented register errors in head_id_number, the same in every snapshot: the households still
+    count (the ETL loads them with a warning), so no published figure changes. Returns them by rule."""
+    pick = np.random.default_rng(seed + 1).choice(len(hh), per_rule * 5, replace=False)  # own stream: rng untouched
+    col = hh.columns.get_loc("head_id_number")
+    ids = hh["head_id_number"].tolist()
+    errors: dict[str, list[str]] = {"id_checksum": [], "id_15_digit": [], "head_age": [], "duplicate_id": []}
+    for k, i in enumerate(pick[:per_rule * 3]):
+        idn, rule = ids[i], ("id_checksum", "id_15_digit", "head_age")[k % 3]
+        if rule == "id_checksum":
+            ids[i] = idn[:17] + ("0" if idn[17] != "0" else "1")
+        elif rule == "id_15_digit":
+            ids[i] = idn[:6] + idn[8:14] + idn[14:17]  # the old form: 2-digit year, no check digit
+        else:
+            ids[i] = _with_check_digit(idn[:6] + "20100101" + idn[14:17])  # under 16 in every snapshot
+        errors[rule].append(hh["household_id"].iat[i])
+    for a, b in zip(pick[per_rule * 3::2], pick[per_rule * 3 + 1::2]):
+        ids[b] = ids[a]  # two households with one ID number
+        errors["duplicate_id"] += [hh["household_id"].iat[a], hh["household_id"].iat[b]]
+    hh.iloc[:, col] = ids
+    return {k: sorted(v) for k, v in errors.items()}
+
+
 def _names(rng, n: int) -> list[str]:
     sur = rng.choice(SURNAMES, n)
     g1 = rng.choice(GIVEN, n)
@@ -401,6 +428,7 @@ def _generate(out: Path, fmt: str, seed: int, scale: int) -> dict:
     hh = add_household_details(rng, hh, villages, counties, scale)
     add_populations(rng, hh, villages, counties)
     targets = county_targets(hh, villages)
+    register_errors = add_register_errors(hh, seed)
 
     county_cols = ["county_code", "county_name", "prefecture_code", "prefecture_name", "is_poverty_county",
                    "poverty_type", "deep_poverty", "rural_population", "planned_exit_year", "actual_exit_year",
@@ -424,6 +452,8 @@ def _generate(out: Path, fmt: str, seed: int, scale: int) -> dict:
         "demo": True, "seed": seed, "scale": scale, "generator": "etl.demo", "snapshots": [s.isoformat() for s in SNAPSHOTS],
         "note": "演示数据：县以上的计划与实际数字来自公开资料，村、户数据为生成的虚构数据。"
                 "Demo data: plan and county-level actuals are public figures; villages and households are invented.",
+        "register_errors": {"note": "虚构的登记错误, 导入时带警告 (etl_warnings), 仍计入各项数字 (invented register "
+                                    "errors: loaded with a warning, still counted)", "households": register_errors},
         "counts": {"counties": len(c), "villages": len(v), "households": len(hh),
                    "people": int(hh.household_size.sum())},
     }

@@ -162,3 +162,78 @@ def test_schema_version_is_bumped_for_etl_warnings(tiny_warehouse):
     assert SCHEMA_VERSION == "2"
     assert rows(tiny_warehouse, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
     assert rows(tiny_warehouse, "SELECT count(*) FROM etl_warnings") == [(0,)]
+
+
+@pytest.fixture
+def warned_warehouse(tmp_path):
+    """Tiny inputs with H2 (东乡, 622926) given a wrong check digit and H5 (七里河, 620103) a 15-digit ID."""
+    def edit(data):
+        data[2][4] = wrong_check_digit(data[2][4])
+        data[5][4] = "620103700303123"
+    folder = write_tiny_inputs(tmp_path / "in")
+    for as_of, name in (("2019-06-30", "households_2019Q2.csv"), ("2019-12-31", "households_2019Q4.csv")):
+        data = household_rows(as_of)
+        edit(data)
+        write_csv(folder / name, data)
+    db = tmp_path / "w.duckdb"
+    load(folder, db, progress=False)
+    from dashboard import db as app_db
+    from dashboard import queries as Q
+
+    app_db.configure(db)
+    Q.clear_cache()
+    yield db
+    app_db.configure(None)
+    Q.clear_cache()
+
+
+def test_warnings_by_county_and_rule_in_the_viewer_scope(warned_warehouse):
+    from dashboard import queries as Q
+
+    every = Q.warnings_by_county(frozenset({"620102", "620103", "622926"}))
+    assert every[["county_code", "rule", "households"]].values.tolist() == [
+        ["620103", "id_15_digit", 1], ["622926", "id_checksum", 1]]  # latest snapshot only: one household each
+    assert Q.warnings_by_county(frozenset({"622926"}))["county_code"].tolist() == ["622926"]
+    assert Q.warning_rows("620103", frozenset({"622926"})).empty  # a county outside the scope shows nothing
+
+
+def test_warning_rows_of_a_county_are_masked(warned_warehouse):
+    from dashboard import queries as Q
+
+    df = Q.warning_rows("622926", frozenset({"622926"}))
+    h2 = next(h for h in HOUSEHOLDS if h[0] == "H2")
+    assert df[["household_id", "rule", "head_name"]].values.tolist() == [["H2", "id_checksum", "马*国"]]
+    idn = df["head_id_number"].iloc[0]
+    assert idn.startswith(h2[4][:4]) and idn.endswith(wrong_check_digit(h2[4])[-4:]) and "*" * 10 in idn
+    assert h2[3] not in df.to_csv() and wrong_check_digit(h2[4]) not in df.to_csv()
+
+
+def _texts(component) -> str:
+    out = []
+
+    def walk(c):
+        if isinstance(c, (list, tuple)):
+            for x in c:
+                walk(x)
+        elif isinstance(c, str):
+            out.append(c)
+        elif hasattr(c, "to_plotly_json"):
+            j = c.to_plotly_json()["props"]
+            walk(j.get("children"))
+            for k in ("href", "rowData"):
+                if k in j:
+                    out.append(json.dumps(j[k], ensure_ascii=False, default=str))
+    walk(component)
+    return "\n".join(out)
+
+
+def test_data_page_lists_warnings_and_a_county_s_rows(warned_warehouse):
+    import app  # noqa: F401  (registers the pages)
+    from dashboard.pages import data
+
+    page = _texts(data.layout())
+    assert "登记错误警告" in page and "id_checksum" in page and "/data?county=622926" in page
+    assert "已脱敏" not in page
+    page = _texts(data.layout(county="622926"))
+    assert "东乡族自治县 待更正的户（已脱敏）" in page and '"household_id": "H2"' in page and "马*国" in page
+    assert "马建国" not in page

@@ -18,6 +18,27 @@ def _cols(df):
     return [{"field": c, "headerName": c} for c in df.columns]
 
 
+def _warnings(url_filters, scope, county, sub, lang):
+    """Register warnings by county and rule; a county's masked households to download and correct."""
+    df = Q.warnings_by_county(scope)
+    if df.empty:
+        return C.table_card("warnings", t("d_warnings", lang), sub, lang, C.message(t("d_no_warnings", lang)))
+    body = [grid("data-warnings", df, _cols(df), height=max(200, min(110 + 42 * len(df), 420)))]
+    counties = df.drop_duplicates("county_code")
+    body.append(html.P(className="warning-counties", children=[t("d_warning_pick", lang), " "] + [
+        html.A(name, href="/data" + url_filters.replace(county=code).to_search(), id=f"warn-county-{code}",
+               style={"marginRight": "0.8em"})
+        for code, name in zip(counties["county_code"], counties["county_name"].fillna(counties["county_code"]))]))
+    cards = [C.table_card("warnings", t("d_warnings", lang), sub, lang, html.Div(body))]
+    if county:
+        rows = Q.warning_rows(county, scope)
+        name = Q.names(scope).get(county, county)
+        cards.append(C.table_card("warning_rows", t("d_warning_rows", lang, county=name), sub, lang,
+                                  grid("data-warning-rows", rows, _cols(rows),
+                                       height=max(200, min(110 + 42 * len(rows), 420)))))
+    return html.Div(cards)
+
+
 @safe_layout
 def layout(**query):
     url_filters, filters, scope, meta, children = page_start(query, "/data")
@@ -52,5 +73,7 @@ def layout(**query):
             html.Div(className="card-head", children=[html.H3(t("d_audit", lang))]),
             grid("data-audit", df, _cols(df), height=420)]))
     children += sections
-    children += page_state(url_filters)
+    county = filters.county if filters.county in scope else None
+    children.append(_warnings(url_filters, scope, county, sub, lang))
+    children += page_state(url_filters, ctx_data={"county": county} if county else None)
     return html.Main(className="page", children=children)
