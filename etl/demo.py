@@ -142,6 +142,14 @@ def add_register_errors(hh: pd.DataFrame, seed: int, per_rule: int = 3) -> dict[
     pick = np.random.default_rng(seed + 1).choice(len(hh), per_rule * 5, replace=False)  # own stream: rng untouched
     col = hh.columns.get_loc("head_id_number")
     ids = hh["head_id_number"].tolist()
+    used = set()
+    for i, idn in enumerate(ids):  # first, no chance duplicates: same county, birth date and sequence number
+        seq = int(idn[14:17])
+        while idn in used:
+            seq = (seq + 1) % 1000
+            idn = _with_check_digit(idn[:14] + f"{seq:03d}")
+        ids[i] = idn
+        used.add(idn)
     errors: dict[str, list[str]] = {"id_checksum": [], "id_15_digit": [], "head_age": [], "duplicate_id": []}
     for k, i in enumerate(pick[:per_rule * 3]):
         idn, rule = ids[i], ("id_checksum", "id_15_digit", "head_age")[k % 3]
