@@ -305,7 +305,13 @@ DUPLICATE_ID_MESSAGE = ("证件号码与本期另外 {0} 户相同, 如户编号
 
 
 def warn_sql(table: Table, relation: str) -> str | None:
-    """One row per warning on the rows of `relation`: (line, column, rule, message)."""
-    parts = [f"SELECT _line, '{w.column}' AS column_name, '{w.rule}' AS rule, '{w.message.replace(chr(39), chr(39) * 2)}' "
-             f"AS message FROM {relation} WHERE coalesce(({w.fails}), false)" for w in WARNINGS.get(table.name, [])]
-    return " UNION ALL ".join(parts) or None
+    """One row per warning on the rows of `relation`: (line, column, rule, message), in one pass over it."""
+    checks = WARNINGS.get(table.name, [])
+    if not checks:
+        return None
+    hits = ", ".join(f"CASE WHEN coalesce(({w.fails}), false) THEN {n} END" for n, w in enumerate(checks))
+    rules = " UNION ALL ".join(
+        f"SELECT {n} AS n, '{w.column}' AS column_name, '{w.rule}' AS rule, '{w.message.replace(chr(39), chr(39) * 2)}' "
+        "AS message" for n, w in enumerate(checks))
+    return (f"SELECT h._line, r.column_name, r.rule, r.message FROM (SELECT _line, unnest(list_filter([{hits}], "
+            f"lambda x: x IS NOT NULL)) AS n FROM {relation}) h JOIN ({rules}) r USING (n)")

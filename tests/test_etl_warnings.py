@@ -237,3 +237,13 @@ def test_data_page_lists_warnings_and_a_county_s_rows(warned_warehouse):
     page = _texts(data.layout(county="622926"))
     assert "东乡族自治县 待更正的户（已脱敏）" in page and '"household_id": "H2"' in page and "马*国" in page
     assert "马建国" not in page
+
+
+def test_demo_register_errors_are_warned_in_every_snapshot_and_count(demo_warehouse):
+    """The demo's labelled errors (3 per ID rule, 3 pairs sharing an ID) warn in each of the 12 snapshots;
+    the published figures are checked unchanged by test_etl.py::test_demo_reproduces_the_plan_and_public_actuals."""
+    got = rows(demo_warehouse, "SELECT rule, count(*), count(DISTINCT as_of), count(DISTINCT household_id) "
+                               "FROM etl_warnings GROUP BY rule ORDER BY rule")
+    assert got == [("duplicate_id", 72, 12, 6), ("head_age", 36, 12, 3), ("id_15_digit", 36, 12, 3),
+                   ("id_checksum", 36, 12, 3)]
+    assert rows(demo_warehouse, "SELECT sum(rows_rejected) FROM etl_load_files") == [(0,)]
