@@ -552,8 +552,8 @@ def warning_rows(county: str | None, scope: frozenset, limit: int = 20_000) -> p
     """The warned households of one county, personal data masked, for the county to correct."""
     return _df(
         f"""SELECT w.as_of, w.county_code, w.village_code, v.village_name, w.household_id,
-                   {_MASK_NAME.format(c='h.head_name')} AS head_name,
-                   {_MASK_ID.format(c='h.head_id_number')} AS head_id_number,
+                   {masking.name_sql('h.head_name')} AS head_name,
+                   {masking.id_sql('h.head_id_number')} AS head_id_number,
                    w.column_name, w.rule, w.message, w.file_name, w.line
             FROM etl_warnings w
             LEFT JOIN fct_household_snapshot h ON h.as_of = w.as_of AND h.household_id = w.household_id
