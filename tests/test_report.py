@@ -98,7 +98,8 @@ def test_pptx_meeting_sequence(demo_db, demo_warehouse):
     slides = list(p.slides)
     with duckdb.connect(str(demo_warehouse), read_only=True) as con:
         n_pref = con.execute("SELECT count(DISTINCT prefecture_code) FROM dim_county").fetchone()[0]
-    assert len(slides) == 1 + 1 + n_pref + 1  # overview, map, each prefecture, behind schedule
+    # overview, map, exit schedule, each prefecture, counties behind (none: one page), villages behind (none: one)
+    assert len(slides) == 1 + 2 + n_pref + 2
     for i, sl in enumerate(slides, start=1):
         text = "\n".join(sh.text_frame.text for sh in sl.shapes if sh.has_text_frame)
         assert "数据截止：2020年12月31日" in text and "演示数据" in text and f"{i} / {len(slides)}" in text
@@ -116,7 +117,7 @@ def test_report_button_keeps_the_apps_connection(demo_db):
     with duckdb.connect(str(demo_db), read_only=True) as con:
         (n,) = con.execute("SELECT count(*) FROM dim_county").fetchone()
     data, name = pagekit.report_file("docx", Q.resolve(Filters.parse({"as_of": "2019Q2"})), {"county": "622926"})
-    assert name == "622926_2019Q2_report.docx" and data[:2] == b"PK"
+    assert name == "622926_东乡族自治县_2019Q2_进度报告.docx" and data[:2] == b"PK"
     assert in_flight.execute("SELECT count(*) FROM dim_county").fetchone() == (n,)
 
 
