@@ -120,10 +120,13 @@ def test_word_contents_pages_are_the_headings_pages(county_pdf, tmp_path):
         assert where and int(page) == where[-1], (heading, page, where)
 
 
-def test_word_years_without_separators_and_as_of_once_in_notes(province_pdf, tmp_path):
+def test_word_years_without_separators(province_pdf, tmp_path):
+    text = "\n".join(pdf_pages(province_pdf, tmp_path, "p"))
+    assert "2019年6月30日" in squash(text) and not re.search(r"2,0[12]\d", text)
+
+
+def test_word_as_of_once_in_the_notes(province_pdf, tmp_path):
     pages = pdf_pages(province_pdf, tmp_path, "p")
-    text = "\n".join(pages)
-    assert not re.search(r"2,0[12]\d", text)
     body = [p.split("\n", 1)[1] for p in pages]  # without the page header
     notes = "\n".join(body).rsplit("数据说明", 1)[1]
     assert squash(notes).count("数据截止") == 1
