@@ -95,7 +95,8 @@ def _kpi_block(slide, fx: Facts, prs, top):
         x = unit * (3 + i * 32)
         _text(slide, x, top, unit * 30, unit * 4, t("r_level_year", lang, level=t(f"level_{lv}", lang),
                                                      year=fx.filters.year), 18, color="2E3A4B")
-        _text(slide, x, top + unit * 4, unit * 30, unit * 9, fmt_count(k["actual"], lv, lang), 44, bold=True)
+        _text(slide, x, top + unit * 4, unit * 30, unit * 9, fmt_count(k["actual"], lv, lang), 44 if lang != "en" else 30,
+              bold=True)  # English counts are longer ("120,732 people"): one line either way
         _text(slide, x, top + unit * 13, unit * 30, unit * 8,
               t("r_kpi_lines", lang, plan=fmt_count(k["plan"], lv, lang), pct=fmt_pct(k["completion"], lang),
                 status=t("rag_" + k["status"], lang)), 16, color="2E3A4B")
