@@ -41,6 +41,8 @@ def _ensure_server() -> None:
 
     if _server["pid"] == os.getpid():
         return
+    if _server["pid"] is not None:  # a forked child: it inherits kaleido's "running" flag but not the server's
+        kaleido._global_server._initialized = False  # thread, and would wait for it forever
     pio.defaults.topojson = TOPOJSON_DIR.as_uri() + "/"
     kaleido.start_sync_server(n=1, mathjax=False, silence_warnings=True)
     _server["pid"] = os.getpid()

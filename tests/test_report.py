@@ -131,3 +131,24 @@ def test_cli(demo_warehouse, tmp_path, capsys):
     assert report.main(["--scope", "620000", "--as-of", "2010-01-01", "--format", "pptx",
                         "--out", str(tmp_path / "x.pptx"), "--db", str(demo_warehouse)]) == 2
     assert "no snapshot" in capsys.readouterr().err
+
+
+def test_chart_images_render_in_a_forked_process():
+    """A server that forks after a report rendered charts (dash_duo_mp, gunicorn --preload): the child inherits
+    kaleido's "running" flag without its thread and used to wait forever for the first image."""
+    import os
+    import signal
+
+    import plotly.graph_objects as go
+
+    from dashboard import imaging
+
+    fig = go.Figure(go.Bar(x=[1, 2], y=[3, 4]))
+    assert imaging.render(fig, "png", scale=1)[:4] == b"\x89PNG"
+    pid = os.fork()
+    if pid == 0:  # the child: an image within 60 s, or killed by the alarm
+        signal.alarm(60)
+        ok = imaging.render(fig, "png", scale=1)[:4] == b"\x89PNG"
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
