@@ -108,7 +108,18 @@ def test_pptx_meeting_sequence(demo_db, demo_warehouse):
     assert fmt_count(s["people"]["plan"]["2020"], "people") in first
 
 
-def test_report_button_keeps_the_apps_connection(demo_db):
+@pytest.fixture
+def audit_store(tmp_path):
+    """A private account store: the report buttons write an audit row (dashboard.auth)."""
+    from dashboard.auth import store
+
+    store.configure(f"sqlite:///{tmp_path / 'app.db'}")
+    store.upgrade()
+    yield store
+    store.configure(None)
+
+
+def test_report_button_keeps_the_apps_connection(demo_db, audit_store):
     """The header's report buttons build on the app's connection: a request in flight on it (here: a cursor
     opened before) must still work afterwards (the callback used to reconfigure the database, closing it)."""
     from dashboard import pagekit

@@ -239,7 +239,18 @@ def test_province_deck_lists_the_villages_it_counts(province_deck, demo_warehous
     assert cp.author == PRODUCT and cp.created.year == dt.datetime.now().year and "全省" in cp.title
 
 
-def test_report_button_language_pdf_and_name(demo_db):
+@pytest.fixture
+def audit_store(tmp_path):
+    """A private account store: the report buttons write an audit row (dashboard.auth)."""
+    from dashboard.auth import store
+
+    store.configure(f"sqlite:///{tmp_path / 'app.db'}")
+    store.upgrade()
+    yield store
+    store.configure(None)
+
+
+def test_report_button_language_pdf_and_name(demo_db, audit_store):
     from dashboard import pagekit
 
     f = Q.resolve(Filters.parse({"as_of": "2019Q2", "lang": "en"}))
