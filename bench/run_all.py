@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench import callbacks_bench, etl_bench, load_bench, page_bench  # noqa: E402
+from bench import callbacks_bench, etl_bench, load_bench, page_bench, report_bench  # noqa: E402
 from bench.common import ROOT, machine, table, verdict  # noqa: E402
 
 OUT = ROOT / "bench" / "RESULTS.md"
@@ -97,6 +97,11 @@ def budgets(r: dict) -> list[list]:
         rows.append([area, "each worker RSS < 500 MB",
                      ", ".join(f"{v:.0f}" for v in lo["rss_peak"].values()) + " MB peak",
                      verdict(peak < load_bench.BUDGET_RSS_MB)])
+    rep = r.get("report")
+    if rep:
+        for v in rep.values():
+            rows.append(["Reports", f"{v['label']} < {v['budget_s']:g} s warm",
+                         f"warm {v['warm_s']:.2f} s; CLI (fresh process) {v['cli_s']:.2f} s", verdict(v["pass"])])
     return rows
 
 
@@ -111,7 +116,7 @@ def main(argv=None) -> None:
     results: dict = {}
     timings = {}
     runs = (("etl", etl_bench, []), ("callbacks", callbacks_bench, []), ("page", page_bench, []),
-            ("load", load_bench, []), ("load_stress", load_bench, ["--think", "0"]))
+            ("load", load_bench, []), ("load_stress", load_bench, ["--think", "0"]), ("report", report_bench, []))
     for name, mod, args in runs:
         if name in skip:
             continue

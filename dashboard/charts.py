@@ -190,6 +190,11 @@ def filename(name: str, f: Filters, scope, ctx: dict | None, ext: str) -> str:
     names = Q.names(scope)
     if ctx.get("county"):
         f = f.replace(county=ctx["county"])
+    if ctx.get("village"):  # named after the village it holds, not the URL's prefecture or county
+        info = Q.village_info(ctx["village"], scope) or {}
+        code = info.get("county_code") or ctx["village"][:6]
+        f = f.replace(county=code, prefecture=None, ctype=None, deep=None)
+        names = {**names, code: "_".join(filter(None, (info.get("county_name"), info.get("village_name"))))}
     stem = f.filename(_measure(name, f), names, ext)
     if ctx.get("village"):
         stem = f"{ctx['village']}_{stem}"

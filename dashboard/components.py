@@ -30,6 +30,8 @@ def header(f: Filters, path: str, meta: dict, as_of: str | None) -> html.Header:
                    f"&as_of={f.as_of or ''}&lang={lang}", className="nav-link"),
             html.Button(t("report_docx", lang), id={"type": "report", "fmt": "docx"}, className="btn-report",
                         n_clicks=0, title=t("report_hint", lang)),
+            html.Button(t("report_pdf", lang), id={"type": "report", "fmt": "pdf"}, className="btn-report",
+                        n_clicks=0, title=t("report_hint", lang)),
             html.Button(t("report_pptx", lang), id={"type": "report", "fmt": "pptx"}, className="btn-report",
                         n_clicks=0, title=t("report_hint", lang)),
             html.Span(f"{t('as_of', lang)}{t('colon', lang)}{fmt_date(as_of, lang)}", className="asof", id="asof-stamp")

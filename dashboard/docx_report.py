@@ -1,14 +1,25 @@
-"""The Word report of one scope and snapshot (python-docx), from dashboard.facts."""
+"""The Word report of one scope and snapshot (python-docx), from dashboard.facts; as PDF through LibreOffice.
+
+Every page has a header (place, as-of date, demo label) and a footer (source, page N of M as PAGE / NUMPAGES
+fields); the sections are numbered in order of what is in the report; the contents list links each heading with
+a PAGEREF field to its bookmark (Word and LibreOffice fill in the page when they lay the document out). Labels: dashboard.i18n.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
-from dashboard import progress
+from dashboard import imaging, progress
 from dashboard import queries as Q
 from dashboard.exports import neutralise
 from dashboard.facts import (
+    MAP_MEASURE,
     Facts,
     behind_counties,
     behind_villages,
@@ -27,27 +38,41 @@ from dashboard.quarter import Quarter
 EA_FONT = "Microsoft YaHei"  # east-Asian font Word uses for Chinese (w:eastAsia)
 LATIN_FONT = "Calibri"
 MAX_VILLAGE_ROWS = 300
+ZH_NUMERALS = "一二三四五六七八九十"
+PDF_TIMEOUT_S = 120
+
+
+def product(lang: str = "zh") -> str:
+    """The author of the documents: the product."""
+    return t("app_title", lang)
+
+
+def section_number(i: int, lang: str) -> str:
+    """1 → '一、' (zh) / '1. ' (en)."""
+    return f"{ZH_NUMERALS[i - 1]}、" if lang != "en" else f"{i}. "
 
 
 def summary_text(fx: Facts, behind_c: int, behind_v: int) -> str:
-    k, y = fx.kpis, fx.filters.year
+    k, y, lang = fx.kpis, fx.filters.year, fx.filters.lang
     p = k["people"]
-    s = (f"截至{fmt_date(fx.as_of.end)}，{fx.name}{y}年已脱贫{fmt_count(p['actual'], 'people')}，"
-         f"完成年度计划（{fmt_count(p['plan'], 'people')}）的{fmt_pct(p['completion'])}；")
+    s = t("r_sum_people", lang, date=fmt_date(fx.as_of.end, lang), name=fx.name, year=y,
+          actual=fmt_count(p["actual"], "people", lang), plan=fmt_count(p["plan"], "people", lang),
+          pct=fmt_pct(p["completion"], lang))
+    status = t("rag_" + p["status"], lang)
     if fx.as_of.number < 4:
-        s += (f"按季节进度此时应完成年度计划的{fmt_pct(fx.share)}，{t('rag_' + fx.kpis['people']['status'])}；"
-              f"按当前进度预计全年脱贫{fmt_count(round(fx.projection or 0), 'people')}。")
+        s += t("r_sum_midyear", lang, share=fmt_pct(fx.share, lang), status=status,
+               proj=fmt_count(round(fx.projection or 0), "people", lang))
     else:
-        s += f"全年{t('rag_' + fx.kpis['people']['status'])}。"
-    s += (f"2018年以来累计脱贫{fmt_count(p['cum_actual'], 'people')}（三年计划{fmt_count(p['total'], 'people')}）。"
-          f"贫困村累计退出{k['villages']['cum_actual']:,}个（共{k['villages']['total']:,}个，{y}年计划"
-          f"{k['villages']['plan']:,}个、已退出{k['villages']['actual']:,}个）；贫困县累计摘帽{k['counties']['cum_actual']}个"
-          f"（共{k['counties']['total']}个）。")
-    s += f"目前脱贫人口进度滞后的贫困县{behind_c}个，进度滞后的贫困村{behind_v:,}个。"
+        s += t("r_sum_year", lang, status=status)
+    v, c = k["villages"], k["counties"]
+    s += t("r_sum_cum", lang, cum=fmt_count(p["cum_actual"], "people", lang), total=fmt_count(p["total"], "people", lang),
+           vc=fmt_int(v["cum_actual"]), vt=fmt_int(v["total"]), year=y, vp=fmt_int(v["plan"]), va=fmt_int(v["actual"]),
+           cc=fmt_int(c["cum_actual"]), ct=fmt_int(c["total"]))
+    s += t("r_sum_behind", lang, c=fmt_int(behind_c), v=fmt_int(behind_v))
     return s
 
 
-
+# ---------------------------------------------------------------- python-docx helpers
 def _ea(run_or_style, name: str = EA_FONT) -> None:
     from docx.oxml.ns import qn
 
@@ -62,10 +87,9 @@ def _ea(run_or_style, name: str = EA_FONT) -> None:
     fonts.set(qn("w:hAnsi"), LATIN_FONT)
 
 
-def _para(doc, text: str, style: str | None = None, bold=False, size=None, color=None):
+def _run(p, text: str, bold=False, size=None, color=None):
     from docx.shared import Pt, RGBColor
 
-    p = doc.add_paragraph(style=style)
     r = p.add_run(text)
     r.bold = bold
     if size:
@@ -73,13 +97,47 @@ def _para(doc, text: str, style: str | None = None, bold=False, size=None, color
     if color:
         r.font.color.rgb = RGBColor.from_string(color)
     _ea(r)
+    return r
+
+
+def _para(doc, text: str, style: str | None = None, bold=False, size=None, color=None):
+    p = doc.add_paragraph(style=style)
+    _run(p, text, bold, size, color)
     return p
 
 
-def _heading(doc, text: str, level: int):
-    h = doc.add_heading(level=level)
-    _ea(h.add_run(text))
-    return h
+def _field(p, instr: str, shown: str, size=None, color=None) -> None:
+    """A complex field (PAGE, NUMPAGES, PAGEREF …) with `shown` as its last computed result."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def char(kind):
+        r = _run(p, "", size=size, color=color)
+        fc = OxmlElement("w:fldChar")
+        fc.set(qn("w:fldCharType"), kind)
+        r._r.append(fc)
+
+    char("begin")
+    r = _run(p, "", size=size, color=color)
+    it = OxmlElement("w:instrText")
+    it.set(qn("xml:space"), "preserve")
+    it.text = f" {instr} "
+    r._r.append(it)
+    char("separate")
+    _run(p, shown, size=size, color=color)
+    char("end")
+
+
+def _bookmark(p, name: str, n: int) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
+    start.set(qn("w:id"), str(n))
+    start.set(qn("w:name"), name)
+    end.set(qn("w:id"), str(n))
+    p._p.insert(1 if p._p.pPr is not None else 0, start)
+    p._p.append(end)
 
 
 def _table(doc, header: list[str], rows: list[list[str]]):
@@ -102,28 +160,114 @@ def _table(doc, header: list[str], rows: list[list[str]]):
     return tb
 
 
+class _Doc:
+    """The document being written: numbered headings with bookmarks, and the contents list filled at the end."""
+
+    def __init__(self, doc, lang: str):
+        self.doc, self.lang = doc, lang
+        self.headings: list[tuple[int, str, str]] = []  # (level, text, bookmark)
+        self.number = 0
+
+    def heading(self, text: str, level: int = 1):
+        if level == 1:
+            self.number += 1
+            text = section_number(self.number, self.lang) + text
+        h = self.doc.add_heading(level=level)
+        _ea(h.add_run(text))
+        mark = f"_Toc{len(self.headings) + 1:04d}"
+        _bookmark(h, mark, len(self.headings) + 1)
+        self.headings.append((level, text, mark))
+        return h
+
+    def contents(self, anchor) -> None:
+        """The contents list, built from the headings (one line each, its page a PAGEREF field), before `anchor`."""
+        from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
+        from docx.shared import Cm
+
+        title = anchor.insert_paragraph_before()
+        _run(title, t("r_toc", self.lang), bold=True, size=14)
+        paras = []
+        for level, text, mark in self.headings:
+            p = anchor.insert_paragraph_before()
+            p.paragraph_format.tab_stops.add_tab_stop(Cm(17), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+            p.paragraph_format.left_indent = Cm(0.8 * (level - 1))
+            paras.append((p, text, mark))
+        for p, text, mark in paras:
+            _run(p, f"{text}\t", size=10.5)
+            _field(p, f"PAGEREF {mark} \\h", "?", size=10.5)
+
+
+def _header_footer(sec, fx: Facts) -> None:
+    """Header: place · as-of · demo label; footer: source · page N of M (fields), on every page."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    lang = fx.filters.lang
+    sep = t("colon", lang)
+    head = sec.header.paragraphs[0]
+    _run(head, f"{fx.name} · {t('as_of', lang)}{sep}{fmt_date(fx.as_of.end, lang)}（{fx.as_of}）" if lang != "en"
+         else f"{fx.name} · {t('as_of', lang)}{sep}{fmt_date(fx.as_of.end, lang)} ({fx.as_of})", size=9, color="3E4C59")
+    if fx.demo:
+        _run(head, " · " + t("demo_label", lang), bold=True, size=9, color="8E0E1E")
+    foot = sec.footer.paragraphs[0]
+    foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(foot, f"{t('source', lang)}{sep}{t('source_text', lang)} · ", size=8.5, color="3E4C59")
+    before, _, rest = t("r_page", lang, page="\0", pages="\1").partition("\0")
+    middle, _, after = rest.partition("\1")
+    _run(foot, before, size=8.5, color="3E4C59")
+    _field(foot, "PAGE", "1", size=8.5, color="3E4C59")
+    _run(foot, middle, size=8.5, color="3E4C59")
+    _field(foot, "NUMPAGES", "1", size=8.5, color="3E4C59")
+    _run(foot, after, size=8.5, color="3E4C59")
+
+
+def properties(cp, fx: Facts, title_key: str) -> None:
+    """Real document properties: title, subject, the product as author, created now (python-docx and
+    python-pptx both start from a template saying 'python-docx' / 2013)."""
+    lang = fx.filters.lang
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    cp.title = t(title_key, lang, name=fx.name, quarter=fx.as_of)
+    cp.subject = t("r_subject", lang, date=fmt_date(fx.as_of.end, lang))
+    cp.author = cp.last_modified_by = product(lang)
+    cp.keywords = t("r_keywords", lang, name=fx.name, quarter=fx.as_of)
+    cp.comments = t("demo_label", lang) if fx.demo else ""
+    cp.category = ""
+    cp.created = cp.modified = now
+    cp.revision = 1
+    cp.language = "en-GB" if lang == "en" else "zh-CN"
+
+
 def kpi_rows(fx: Facts) -> list[list[str]]:
+    lang = fx.filters.lang
     rows = []
     for lv in LEVELS:
         k = fx.kpis[lv]
-        rows.append([t(f"level_{lv}"), fmt_int(k["plan"]), fmt_int(k["actual"]), fmt_pct(k["completion"]),
-                     fmt_pct(fx.share) if lv == "people" else "年底验收", t("rag_" + fx.kpis[lv]['status']),
+        rows.append([t(f"level_{lv}", lang), fmt_int(k["plan"]), fmt_int(k["actual"]), fmt_pct(k["completion"], lang),
+                     fmt_pct(fx.share, lang) if lv == "people" else t("r_year_end", lang), t("rag_" + k["status"], lang),
                      fmt_int(k["cum_actual"]), fmt_int(k["total"])])
     return rows
 
 
-KPI_HEADER = ["指标", "年度计划", "年度完成", "完成率", "按进度应完成", "状态", "累计完成", "三年总任务"]
+def kpi_header(lang: str) -> list[str]:
+    return [t(k, lang) for k in ("r_col_indicator", "r_col_plan", "r_col_done", "kpi_completion", "r_col_expected",
+                                  "col_status", "r_col_cum", "kpi_total")]
 
 
-def build_docx(code: str, as_of: Quarter | str | None) -> bytes:
-    """The Word report of place `code` as of a loaded quarter, a date (snapped to the quarter before) or the latest."""
+def year_text(y) -> str:
+    """A year as a year: 2018, never '2,018'."""
+    return "—" if y is None or y != y else str(int(y))
+
+
+def build_docx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> bytes:
+    """The Word report of place `code` as of a loaded quarter, a date (snapped to the quarter before) or the latest,
+    in `lang` (zh | en)."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
+    imaging.warm_up()  # the browser boots while the queries run
     quarter, snapped = snap(as_of)
-    fx = facts(code, quarter)
+    fx = facts(code, quarter, lang)
     scope = Q.viewer_scope()
     bc, bv = behind_counties(fx), behind_villages(fx)
 
@@ -141,89 +285,135 @@ def build_docx(code: str, as_of: Quarter | str | None) -> bytes:
             rpr.insert(0, fonts)
         fonts.set(qn("w:eastAsia"), EA_FONT)
     doc.styles["Normal"].font.size = Pt(11)
-    doc.core_properties.title = f"{fx.name}脱贫攻坚进度报告（{fx.as_of}）"
-    doc.core_properties.language = "zh-CN"
+    properties(doc.core_properties, fx, "r_doc_title")
+    _header_footer(sec, fx)
+    d = _Doc(doc, lang)
 
     t0 = doc.add_heading(level=0)
-    _ea(t0.add_run(f"{fx.name}脱贫攻坚三年行动进度报告"))
-    _para(doc, f"数据截止：{fmt_date(fx.as_of.end)}（{fx.as_of}） · 来源：{t('source_text')}", size=10, color="3E4C59")
+    _ea(t0.add_run(t("r_title", lang, name=fx.name)))
+    _para(doc, snap_note(as_of, fx, snapped), size=10, color="3E4C59")
+    _para(doc, f"{t('source', lang)}{t('colon', lang)}{t('source_text', lang)}", size=10, color="3E4C59")
     if fx.demo:
-        _para(doc, t("demo_label") + "：" + t("demo_notice"), bold=True, size=10, color="8E0E1E")
-    _para(doc, snap_note(as_of, fx, snapped), size=10)
+        _para(doc, t("demo_label", lang) + t("colon", lang) + t("demo_notice", lang), bold=True, size=10,
+              color="8E0E1E")
 
-    _heading(doc, "一、总体进展", 1)
+    first = d.heading(t("r_s_overview", lang))
     _para(doc, summary_text(fx, len(bc), len(bv)))
-    _table(doc, KPI_HEADER, kpi_rows(fx))
-    _para(doc, progress.rule_sentence("zh", fx.as_of.end, fx.share, fx.basis, fx.basis_year), size=9, color="3E4C59")
+    _table(doc, kpi_header(lang), kpi_rows(fx))
+    _para(doc, progress.rule_sentence(lang, fx.as_of.end, fx.share, fx.basis, fx.basis_year), size=9, color="3E4C59")
 
-    _heading(doc, "二、退出进度：计划与实际", 1)
+    d.heading(t("ch_schedule", lang))
     s = {lv: fx.schedules[lv].set_index("year") for lv in LEVELS}
     years = sorted(set().union(*[set(v.index) for v in s.values()]))
     rows = []
     for y in years:
-        row = [year_label(y, "zh")]
+        row = [year_label(y, lang)]
         for lv in LEVELS:
             if y in s[lv].index:
                 row += [fmt_int(s[lv].loc[y, "plan"]), fmt_int(s[lv].loc[y, "actual"]) if y <= fx.filters.year else "—"]
             else:
                 row += ["—", "—"]
         rows.append(row)
-    _table(doc, ["年度", "脱贫人口计划", "脱贫人口实际", "贫困村退出计划", "贫困村退出实际", "贫困县摘帽计划",
-                 "贫困县摘帽实际"], rows)
-    _para(doc, f"注：实际数为截至{fmt_date(fx.as_of.end)}的数据；贫困县摘帽按批准年度计，当年12月31日起计入。", size=9)
+    header = [t("r_col_year", lang)]
+    for lv in LEVELS:
+        header += [t("r_col_level_plan", lang, level=t(f"level_{lv}", lang)),
+                   t("r_col_level_actual", lang, level=t(f"level_{lv}", lang))]
+    _table(doc, header, rows)
+    _para(doc, t("r_schedule_note", lang, date=fmt_date(fx.as_of.end, lang)), size=9)
     doc.add_picture(io.BytesIO(schedule_png(fx, scope)), width=Cm(17))
 
     if fx.level != "county":
         png = map_png(fx, scope)
-        _heading(doc, "三、分县地图：本年脱贫人口计划完成率", 1)
+        d.heading(t("r_s_map", lang, metric=t(MAP_MEASURE, lang)))
         if png:
             doc.add_picture(io.BytesIO(png), width=Cm(17))
         else:
-            _para(doc, "边界数据不可用，未能绘制地图。")
+            _para(doc, t("r_no_map", lang))
 
-    _heading(doc, "四、七大帮扶路径（本年）", 1)
+    d.heading(t("r_s_pathways", lang))
     pw = fx.pathways
-    _table(doc, ["路径", "单位", "计划", "实际", "完成率"],
-           [[t(f"pw_{r.pathway}"), "户" if r.unit == "households" else "人", fmt_int(r.plan), fmt_int(r.actual),
-             fmt_pct(r.actual / r.plan if r.plan else None)] for r in pw.itertuples()])
-    _para(doc, "注：各路径人数有交叉，不能相加。", size=9)
+    _table(doc, [t(k, lang) for k in ("r_col_pathway", "r_col_unit", "plan", "actual", "kpi_completion")],
+           [[t(f"pw_{r.pathway}", lang), t("households" if r.unit == "households" else "people", lang),
+             fmt_int(r.plan), fmt_int(r.actual), fmt_pct(r.actual / r.plan if r.plan else None, lang)]
+            for r in pw.itertuples()])
+    _para(doc, t("r_pathways_note", lang), size=9)
     doc.add_picture(io.BytesIO(pathways_png(fx, scope)), width=Cm(17))
 
-    _heading(doc, "五、进度滞后的县和村", 1)
-    _heading(doc, f"脱贫人口进度滞后的贫困县（{len(bc)}个）", 2)
+    d.heading(t("r_s_behind", lang))
+    d.heading(t("r_behind_counties", lang, n=fmt_int(len(bc))), 2)
     if len(bc):
-        _table(doc, ["县代码", "县", "市州", "本年计划", "本年完成", "累计完成", "按进度应完成", "进度", "状态"],
+        _table(doc, [t(k, lang) for k in ("r_col_county_code", "r_col_county", "f_prefecture", "r_col_plan_year",
+                                          "r_col_done_year", "r_col_cum", "r_col_expected", "mt_progress", "col_status")],
                [[r.county_code, r.county_name, r.prefecture_name or "", fmt_int(r.plan_people), fmt_int(r.actual_people),
-                 fmt_int(r.cum_actual_people), fmt_int(round(r.expected_people)), fmt_pct(r.completion),
-                 t("rag_" + r.status)] for r in bc.itertuples()])
-        _para(doc, "进度＝2018年以来累计脱贫人口÷按计划截至数据日期应完成的人数（往年计划全额＋本年计划×季节进度）。",
-              size=9)
+                 fmt_int(r.cum_actual_people), fmt_int(round(r.expected_people)), fmt_pct(r.completion, lang),
+                 t("rag_" + r.status, lang)] for r in bc.itertuples()])
+        _para(doc, t("r_progress_note", lang), size=9)
     else:
-        _para(doc, "没有进度滞后的贫困县。")
-    _heading(doc, f"进度滞后的贫困村（{len(bv):,}个）", 2)
+        _para(doc, t("r_no_behind_counties", lang))
+    d.heading(t("r_behind_villages", lang, n=fmt_int(len(bv))), 2)
     if len(bv):
         shown = bv.head(MAX_VILLAGE_ROWS)
-        _table(doc, ["村代码", "村", "乡镇", "县", "计划退出年度", "贫困发生率", "未脱贫人口"],
-               [[r.village_code, r.village_name, r.township_name or "", r.county_name, fmt_int(r.planned_exit_year),
-                 fmt_pct(r.incidence), fmt_int(r.remaining_people)] for r in shown.itertuples()])
+        _table(doc, [t(k, lang) for k in ("r_col_village_code", "col_village", "col_township", "r_col_county",
+                                          "col_planned", "col_incidence", "col_people_left")],
+               [[r.village_code, r.village_name, r.township_name or "", r.county_name, year_text(r.planned_exit_year),
+                 fmt_pct(r.incidence, lang), fmt_int(r.remaining_people)] for r in shown.itertuples()])
         if len(bv) > len(shown):
-            _para(doc, f"按贫困发生率从高到低列出前{len(shown)}个，共{len(bv):,}个；完整名单请在系统中导出。", size=9)
+            _para(doc, t("r_villages_capped", lang, shown=len(shown), n=fmt_int(len(bv))), size=9)
     else:
-        _para(doc, "没有进度滞后的贫困村。")
+        _para(doc, t("r_no_behind_villages", lang))
 
-    _heading(doc, "六、数据说明", 1)
+    d.heading(t("r_s_notes", lang))
     for line in (
-        f"数据截止：{fmt_date(fx.as_of.end)}（{fx.as_of}季度快照）。{snap_note(as_of, fx, snapped)}",
-        f"来源：{t('source_text')}。",
-        "计划数来自甘发〔2018〕20号及分县年度目标；实际数来自建档立卡动态管理数据季度快照。",
-        "贫困发生率＝剩余贫困人口÷农村人口；发生率低于3%的村、县可申请退出。",
-        (t("demo_label") + "。" + t("demo_notice")) if fx.demo else "",
-        f"生成时间：{dt.datetime.now():%Y-%m-%d %H:%M}；数据仓库版本：{Q.meta().get('warehouse_version', '')}。",
+        snap_note(as_of, fx, snapped),
+        f"{t('source', lang)}{t('colon', lang)}{t('source_text', lang)}",
+        t("r_note_plan", lang),
+        t("r_note_incidence", lang),
+        (t("demo_label", lang) + t("colon", lang) + t("demo_notice", lang)) if fx.demo else "",
+        t("r_generated", lang, time=f"{dt.datetime.now():%Y-%m-%d %H:%M}", version=Q.meta().get("warehouse_version", "")),
     ):
         if line:
             _para(doc, line, size=9.5)
+    d.contents(first)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
 
 
+# ---------------------------------------------------------------- PDF (LibreOffice headless)
+class PdfError(RuntimeError):
+    """LibreOffice is missing, failed or took too long."""
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def office_to_pdf(data: bytes, suffix: str = ".docx", timeout: float = PDF_TIMEOUT_S) -> bytes:
+    """A DOCX or PPTX → PDF bytes through LibreOffice headless: a private profile in a temporary folder (no shared
+    state between conversions or with a user's LibreOffice), an argument list (no shell), bounded by `timeout`."""
+    exe = soffice()
+    if exe is None:
+        raise PdfError("LibreOffice (soffice) is not installed: run `make system`")
+    with tempfile.TemporaryDirectory(prefix="gansu-pdf-") as tmp:
+        src = Path(tmp) / f"report{suffix}"
+        src.write_bytes(data)
+        out = Path(tmp) / "out"
+        cmd = [exe, f"-env:UserInstallation={(Path(tmp) / 'profile').as_uri()}", "--headless", "--invisible",
+               "--nologo", "--norestore", "--nodefault", "--nolockcheck", "--convert-to", "pdf", "--outdir", str(out),
+               str(src)]
+        env = {**os.environ, "HOME": tmp}
+        try:
+            subprocess.run(cmd, check=True, timeout=timeout, capture_output=True, env=env, cwd=tmp)
+        except subprocess.TimeoutExpired as e:
+            raise PdfError(f"LibreOffice did not finish within {timeout:.0f} s") from e
+        except subprocess.CalledProcessError as e:
+            raise PdfError(f"LibreOffice failed (exit {e.returncode})") from e
+        pdf = out / "report.pdf"
+        if not pdf.exists():
+            raise PdfError("LibreOffice wrote no PDF")
+        return pdf.read_bytes()
+
+
+def build_pdf(code: str, as_of: Quarter | str | None, lang: str = "zh") -> bytes:
+    """The Word report as PDF, for people who only forward PDFs."""
+    return office_to_pdf(build_docx(code, as_of, lang), ".docx")

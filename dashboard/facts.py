@@ -107,31 +107,23 @@ def behind_counties(fx: Facts) -> pd.DataFrame:
 
 
 def behind_villages(fx: Facts) -> pd.DataFrame:
-    scope = Q.viewer_scope()
-    frames = []
-    for _, r in fx.counties.iterrows():
-        v = Q.villages(fx.filters, r["county_code"], scope)
-        v = v[v["status"] == "behind"]
-        if len(v):
-            frames.append(v.assign(county_name=r["county_name"], prefecture_name=r["prefecture_name"]))
-    if not frames:
-        return pd.DataFrame(columns=["village_code", "village_name", "township_name", "county_name",
-                                     "prefecture_name", "incidence", "remaining_people", "planned_exit_year"])
-    return (pd.concat(frames, ignore_index=True)
-            .sort_values(["incidence", "village_code"], ascending=[False, True]).reset_index(drop=True))
+    """The poor villages behind schedule in the scope's poverty counties, highest incidence first (one query)."""
+    return Q.villages_behind(fx.filters, Q.viewer_scope()).reset_index(drop=True)
 
 
 def snap_note(requested, fx: Facts, snapped: bool) -> str:
+    lang = fx.filters.lang
     if requested and snapped:
-        return (f"所选日期{fmt_date(requested)}不是已载入的季度末；本报告使用该日期之前最近一个已载入季度末"
-                f"（{fmt_date(fx.as_of.end)}，{fx.as_of}）的数据。")
-    return f"数据截止{fmt_date(fx.as_of.end)}（{fx.as_of}季度快照）。"
+        return t("r_snapped", lang, req=fmt_date(requested, lang), end=fmt_date(fx.as_of.end, lang), quarter=fx.as_of)
+    return t("r_as_of_note", lang, end=fmt_date(fx.as_of.end, lang), quarter=fx.as_of)
 
 
 
 # ---------------------------------------------------------------- the scope's charts as images (both writers)
+MAP_MEASURE = "m_completion"  # what the report's map shows (the map's default metric): its title and the section's
 def _stamp(fx: Facts) -> dict:
-    return dict(place=fx.name, as_of=fx.as_of.end, source=t("source_text"), demo=fx.demo, lang="zh")
+    lang = fx.filters.lang
+    return dict(place=fx.name, as_of=fx.as_of.end, source=t("source_text", lang), demo=fx.demo, lang=lang)
 
 
 def _png(fig, fx: Facts, title: str, width=1400, height=None) -> bytes:
@@ -153,7 +145,7 @@ def map_png(fx: Facts, scope) -> bytes | None:
     except Exception:  # noqa: BLE001 - a report without a map is still a report
         return None
     fig = charts.figure("map", fx.filters, scope, counties_geojson=g["counties"], prefectures_geojson=g["prefectures"])
-    return _png(fig, fx, fx.filters.title("m_completion", Q.names(scope)), height=900)
+    return _png(fig, fx, fx.filters.title(MAP_MEASURE, Q.names(scope)), height=900)
 
 
 def pathways_png(fx: Facts, scope) -> bytes:

@@ -41,6 +41,8 @@ def _ensure_server() -> None:
 
     if _server["pid"] == os.getpid():
         return
+    if _server["pid"] is not None:  # a forked child: it inherits kaleido's "running" flag but not the server's
+        kaleido._global_server._initialized = False  # thread, and would wait for it forever
     pio.defaults.topojson = TOPOJSON_DIR.as_uri() + "/"
     kaleido.start_sync_server(n=1, mathjax=False, silence_warnings=True)
     _server["pid"] = os.getpid()
@@ -108,6 +110,13 @@ def decorate(fig: go.Figure, *, title: str, place: str, as_of, source: str, demo
     return out
 
 
+def warm_up() -> None:
+    """Start the kaleido server now (it boots in its own thread, ~3 s), so a report's queries run while the
+    browser starts instead of before it."""
+    with _LOCK:
+        _ensure_server()
+
+
 def render(fig: go.Figure, fmt: str = "png", *, scale: float | None = None) -> bytes:
     """Render a figure as it is (no decoration) through the per-process kaleido server."""
     if fmt not in FORMATS:
@@ -127,6 +136,17 @@ def figure_to_image(fig: go.Figure, fmt: str = "png", *, title: str, place: str,
     """Decorated figure → PNG (print resolution, scale ≥ 2), SVG or PDF bytes."""
     if fmt == "png" and scale is not None and scale < 2:
         raise ValueError("PNG exports are rendered at scale ≥ 2 (print resolution)")
+    geo = None
+    if isinstance(fig, dict) and any("geojson" in tr for tr in fig.get("data", [])):
+        # a map's boundaries are data, not options: kept out of the go.Figure that decorate builds (copying and
+        # validating them cost ~1 s a map) and put back into the dict kaleido renders
+        geo = [tr.get("geojson") for tr in fig["data"]]
+        fig = {**fig, "data": [{k: v for k, v in tr.items() if k != "geojson"} for tr in fig["data"]]}
     d = decorate(fig, title=title, place=place, as_of=as_of, source=source, demo=demo, lang=lang,
                  width=width, height=height)
+    if geo is not None:
+        d = d.to_dict()
+        for tr, g in zip(d["data"], geo):
+            if g is not None:
+                tr["geojson"] = g
     return render(d, fmt, scale=scale)

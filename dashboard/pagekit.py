@@ -199,27 +199,37 @@ def report(_clicks, data, ctx_data):
     if not ctx.triggered_id or not ctx.triggered or not ctx.triggered[0].get("value"):
         return no_update
     ctx_data, fmt = web.clean_ctx(ctx_data), ctx.triggered_id["fmt"]
-    if ctx_data is None or not isinstance(data, (dict, type(None))) or fmt not in ("docx", "pptx"):
+    if ctx_data is None or not isinstance(data, (dict, type(None))) or fmt not in ("docx", "pdf", "pptx"):
         return no_update
     f = Q.resolve(Filters.parse(data or {}))
 
     def build():
-        content, fname = report_file(fmt, f, ctx_data)
+        from dashboard.docx_report import PdfError
+
+        try:
+            content, fname = report_file(fmt, f, ctx_data)
+        except PdfError as e:  # LibreOffice missing or too slow: said in the log, the page stays as it is
+            log.error("PDF report failed: %s", e)
+            return no_update
         return dcc.send_bytes(content, fname)
 
     return web.run_heavy(build, f.lang)
 
 
 def report_file(fmt: str, f: Filters, ctx_data: dict) -> tuple[bytes, str]:
-    """(bytes, file name) of the report the header buttons ask for."""
-    from dashboard import docx_report, pptx_report
+    """(bytes, file name) of the report the header buttons ask for (docx, pdf or pptx), in the page's language,
+    named after the place and quarter it holds."""
+    from dashboard import docx_report, facts, pptx_report
 
     county = ctx_data.get("county") or (ctx_data.get("village") or "")[:6] or f.county
     code = county or f.prefecture or auth.home_code()  # the user's own scope, not a province-titled subset
-    build = docx_report.build_docx if fmt == "docx" else pptx_report.build_pptx
+    build = {"docx": docx_report.build_docx, "pdf": docx_report.build_pdf, "pptx": pptx_report.build_pptx}[fmt]
     auth.audit("export", target=code, rows=len(Q.scope_counties(code) & Q.viewer_scope()),
                detail=f"report {fmt} {f.as_of or ''}")
-    return build(code, f.as_of), f"{code}_{f.as_of or 'latest'}_report.{fmt}"
+    quarter, _ = facts.snap(f.as_of)
+    what = "r_file_pptx" if fmt == "pptx" else "r_file_docx"
+    name = f"{code}_" + facts.filters_for(code, quarter, f.lang).filename(what, Q.names(Q.viewer_scope()), fmt)
+    return build(code, quarter, f.lang), name
 
 
 GRID_ROW_PX, GRID_CHROME_PX = 42, 110  # AG Grid's row height; header + pagination bar

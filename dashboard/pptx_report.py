@@ -1,20 +1,37 @@
-"""The PowerPoint deck of one scope and snapshot (python-pptx): the meeting-mode slide sequence, from
-dashboard.facts."""
+"""The PowerPoint deck of one scope and snapshot (python-pptx), from dashboard.facts, in the order of meeting
+mode's slide sequence (dashboard.meeting.sequence): the overview, its charts (the county map; the exit schedule;
+a county's pathways), the sub-units, then who is behind: counties and villages, listed in full pages ("1/3").
+Every slide has a footer: place, as-of date, source, demo label and "n / N". Labels: dashboard.i18n."""
 
 from __future__ import annotations
 
 import io
 
-from dashboard import meeting
+from dashboard import imaging, meeting
 from dashboard import queries as Q
+from dashboard.docx_report import properties
 from dashboard.exports import neutralise
-from dashboard.facts import Facts, behind_counties, behind_villages, facts, map_png, snap, snap_note
+from dashboard.facts import (
+    MAP_MEASURE,
+    Facts,
+    behind_counties,
+    behind_villages,
+    facts,
+    map_png,
+    pathways_png,
+    schedule_png,
+    snap,
+    snap_note,
+)
 from dashboard.filters import LEVELS
 from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_pct, t
 from dashboard.quarter import Quarter
 
 EA_FONT = "Microsoft YaHei"  # east-Asian font PowerPoint uses for Chinese (a:ea)
 LATIN_FONT = "Calibri"
+COUNTY_ROWS = 10  # table rows per slide
+VILLAGE_ROWS = 12
+MAX_VILLAGE_SLIDES = 5  # at most 60 villages in a deck (highest incidence first); the Word report lists 300
 
 
 def _pptx_ea(run, name: str = EA_FONT) -> None:
@@ -50,95 +67,178 @@ def _text(slide, x, y, w, h, text, size, bold=False, color="0B1220", align=None)
 
 
 def _footer(slide, fx: Facts, prs, idx: int, n: int):
+    from pptx.enum.text import PP_ALIGN
+
     W, H = prs.slide_width, prs.slide_height
     unit = W // 100
-    _text(slide, unit * 3, H - unit * 6, unit * 60, unit * 4,
-          f"数据截止：{fmt_date(fx.as_of.end)}（{fx.as_of}） · 来源：{t('source_text')}", 12, color="2E3A4B")
+    lang = fx.filters.lang
+    sep = t("colon", lang)
+    _text(slide, unit * 3, H - unit * 5, unit * 62, unit * 4,
+          f"{fx.name} · {t('as_of', lang)}{sep}{fmt_date(fx.as_of.end, lang)} ({fx.as_of})", 12, color="2E3A4B")
     if fx.demo:
-        _text(slide, unit * 64, H - unit * 6, unit * 26, unit * 4, t("demo_label"), 14, bold=True, color="8E0E1E")
-    _text(slide, unit * 91, H - unit * 6, unit * 8, unit * 4, meeting.counter(idx, n), 12, color="2E3A4B")
+        _text(slide, unit * 66, H - unit * 5, unit * 24, unit * 4, t("demo_label", lang), 12, bold=True,
+              color="8E0E1E", align=PP_ALIGN.RIGHT)
+    _text(slide, unit * 90, H - unit * 5, unit * 8, unit * 4, meeting.counter(idx, n), 12, color="2E3A4B",
+          align=PP_ALIGN.RIGHT)
+
+
+def _title(slide, unit, text: str, size=28):
+    _text(slide, unit * 3, unit * 2, unit * 94, unit * 6, text, size, bold=True)
 
 
 def _kpi_block(slide, fx: Facts, prs, top):
     W = prs.slide_width
     unit = W // 100
+    lang = fx.filters.lang
     for i, lv in enumerate(LEVELS):
         k = fx.kpis[lv]
         x = unit * (3 + i * 32)
-        _text(slide, x, top, unit * 30, unit * 4, t(f"level_{lv}") + f"（{fx.filters.year}年）", 18, color="2E3A4B")
-        _text(slide, x, top + unit * 4, unit * 30, unit * 9, fmt_count(k["actual"], lv), 48, bold=True)
+        _text(slide, x, top, unit * 30, unit * 4, t("r_level_year", lang, level=t(f"level_{lv}", lang),
+                                                     year=fx.filters.year), 18, color="2E3A4B")
+        _text(slide, x, top + unit * 4, unit * 30, unit * 9, fmt_count(k["actual"], lv, lang), 44 if lang != "en" else 30,
+              bold=True)  # English counts are longer ("120,732 people"): one line either way
         _text(slide, x, top + unit * 13, unit * 30, unit * 8,
-              f"年度计划 {fmt_count(k['plan'], lv)}\n完成率 {fmt_pct(k['completion'])} · {t('rag_' + fx.kpis[lv]['status'])}",
-              16, color="2E3A4B")
+              t("r_kpi_lines", lang, plan=fmt_count(k["plan"], lv, lang), pct=fmt_pct(k["completion"], lang),
+                status=t("rag_" + k["status"], lang)), 16, color="2E3A4B")
 
 
-def build_pptx(code: str, as_of: Quarter | str | None) -> bytes:
-    """The deck of place `code` as of a loaded quarter, a date (snapped to the quarter before) or the latest."""
+def _picture(slide, png: bytes, prs, top):
+    """The image centred below the title, as large as the space above the footer allows."""
+    from PIL import Image
+
+    W, H = prs.slide_width, prs.slide_height
+    unit = W // 100
+    w_px, h_px = Image.open(io.BytesIO(png)).size
+    max_w, max_h = unit * 94, H - top - unit * 6
+    h = min(max_h, int(max_w * h_px / w_px))
+    w = int(h * w_px / h_px)
+    slide.shapes.add_picture(io.BytesIO(png), (W - w) // 2, top, width=w, height=h)
+
+
+def _table(slide, unit, header: list[str], rows: list[list[str]], top, size=14):
+    tbl = slide.shapes.add_table(len(rows) + 1, len(header), unit * 3, top, unit * 94,
+                                 unit * (3 * (len(rows) + 1))).table
+    for j, hd in enumerate(header):
+        _cell(tbl.cell(0, j), hd, True, size)
+    for i, row in enumerate(rows, start=1):
+        for j, v in enumerate(row):
+            _cell(tbl.cell(i, j), v, False, size)
+
+
+def _pages(df, per: int, cap: int | None = None) -> list:
+    chunks = [df.iloc[i:i + per] for i in range(0, len(df), per)] or [df]
+    return chunks[:cap] if cap else chunks
+
+
+def build_pptx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> bytes:
+    """The deck of place `code` as of a loaded quarter, a date (snapped to the quarter before) or the latest,
+    in `lang` (zh | en)."""
     from pptx import Presentation
     from pptx.util import Emu
 
+    imaging.warm_up()  # the browser boots while the queries run
     quarter, snapped = snap(as_of)
-    fx = facts(code, quarter)
+    fx = facts(code, quarter, lang)
     scope = Q.viewer_scope()
+    names = Q.names(scope)
     prs = Presentation()
     prs.slide_width, prs.slide_height = Emu(12192000), Emu(6858000)  # 16:9
-    W, H = prs.slide_width, prs.slide_height
-    unit = W // 100
-    blank = prs.slide_layouts[6]
-    seq = meeting.sequence(fx.code, list(fx.children["code"]))
-    n = len(seq)
-    names = Q.names(scope)
-    for idx, sl in enumerate(seq):
-        s = prs.slides.add_slide(blank)
+    unit = prs.slide_width // 100
+    properties(prs.core_properties, fx, "r_deck_doc_title")
+    bc, bv = behind_counties(fx), behind_villages(fx)
+
+    # (what to draw on one slide) in order; drawn afterwards so every footer can say "n / N"
+    plan: list = []
+    for sl in meeting.sequence(fx.code, list(fx.children["code"])):
         if sl.kind == "overview":
-            _text(s, unit * 3, unit * 2, unit * 94, unit * 7, f"{fx.name} · {fx.filters.year}年脱贫攻坚进度", 32, bold=True)
-            if snapped:
+            plan.append(("overview", None))
+            if fx.level == "county":
+                plan += [("schedule", None), ("pathways", None)]
+        elif sl.kind == "map":
+            plan += [("map", None), ("schedule", None)]
+        elif sl.kind == "unit":
+            plan.append(("unit", sl.code))
+        elif sl.kind == "behind":
+            if fx.level != "county":
+                cp = _pages(bc, COUNTY_ROWS)
+                plan += [("counties", (i, len(cp), part)) for i, part in enumerate(cp, start=1)]
+            vp = _pages(bv, VILLAGE_ROWS, MAX_VILLAGE_SLIDES)
+            plan += [("villages", (i, len(vp), part)) for i, part in enumerate(vp, start=1)]
+    blank = prs.slide_layouts[6]
+    n = len(plan)
+    for idx, (kind, arg) in enumerate(plan):
+        s = prs.slides.add_slide(blank)
+        if kind == "overview":
+            _title(s, unit, t("r_slide_unit", lang, name=fx.name, year=fx.filters.year), 32)
+            if snapped:  # the as-of date is in the footer; say here only that the date asked for was moved
                 _text(s, unit * 3, unit * 9, unit * 94, unit * 4, snap_note(as_of, fx, snapped), 12, color="2E3A4B")
             _kpi_block(s, fx, prs, unit * 14)
-        elif sl.kind == "map":
-            _text(s, unit * 3, unit * 2, unit * 94, unit * 6, f"{fx.name} · 分县地图（本年脱贫人口计划完成率）", 28,
-                  bold=True)
+            _text(s, unit * 3, unit * 44, unit * 94, unit * 4,
+                  f"{t('source', lang)}{t('colon', lang)}{t('source_text', lang)}", 12, color="2E3A4B")
+            _text(s, unit * 3, unit * 37, unit * 94, unit * 6,
+                  t("r_behind_title", lang, c=fmt_int(len(bc)), v=fmt_int(len(bv))), 18)
+        elif kind == "map":
+            _title(s, unit, f"{fx.name} · {t('r_s_map', lang, metric=t(MAP_MEASURE, lang))}")
             png = map_png(fx, scope)
             if png:
-                s.shapes.add_picture(io.BytesIO(png), unit * 14, unit * 8, height=H - unit * 15)
-        elif sl.kind == "unit":
-            sub = facts(sl.code, quarter)
-            _text(s, unit * 3, unit * 2, unit * 94, unit * 7, f"{names.get(sl.code, sl.code)} · {fx.filters.year}年进度",
-                  32, bold=True)
+                _picture(s, png, prs, unit * 8)
+            else:
+                _text(s, unit * 3, unit * 10, unit * 94, unit * 6, t("r_no_map", lang), 18)
+        elif kind == "schedule":
+            _title(s, unit, f"{fx.name} · {t('ch_schedule', lang)}")
+            _picture(s, schedule_png(fx, scope), prs, unit * 8)
+        elif kind == "pathways":
+            _title(s, unit, f"{fx.name} · {t('r_s_pathways', lang)}")
+            _picture(s, pathways_png(fx, scope), prs, unit * 8)
+        elif kind == "unit":
+            sub = facts(arg, quarter, lang)
+            _title(s, unit, t("r_slide_unit", lang, name=names.get(arg, arg), year=fx.filters.year), 32)
             _kpi_block(s, sub, prs, unit * 10)
             bcs = behind_counties(sub)
             _text(s, unit * 3, unit * 33, unit * 94, unit * 10,
-                  f"脱贫人口进度滞后的贫困县：{len(bcs)}个" + ("（" + "、".join(bcs["county_name"].head(8)) + "）"
-                                                if len(bcs) else ""), 18, color="0B1220")
-        else:
-            bc = behind_counties(fx)
-            bv = behind_villages(fx)
-            _text(s, unit * 3, unit * 2, unit * 94, unit * 7,
-                  f"进度滞后：贫困县{len(bc)}个 · 贫困村{len(bv):,}个", 32, bold=True)
-            rows = [[r.county_name, r.prefecture_name or "", fmt_int(r.cum_actual_people), fmt_int(round(r.expected_people)),
-                     fmt_pct(r.completion), t("rag_" + r.status)] for r in bc.head(10).itertuples()]
-            header = ["县", "市州", "累计脱贫", "按进度应完成", "进度", "状态"]
-            tbl = s.shapes.add_table(len(rows) + 1, len(header), unit * 3, unit * 10, unit * 94,
-                                     unit * (3 * (len(rows) + 1))).table
-            for j, hd in enumerate(header):
-                _cell(tbl.cell(0, j), hd, True)
-            for i, row in enumerate(rows, start=1):
-                for j, v in enumerate(row):
-                    _cell(tbl.cell(i, j), v, False)
+                  t("r_behind_counties", lang, n=fmt_int(len(bcs)))
+                  + (t("colon", lang) + "、".join(bcs["county_name"]) if len(bcs) else ""), 18)
+        elif kind == "counties":
+            i, k, part = arg
+            _title(s, unit, t("r_behind_counties", lang, n=fmt_int(len(bc)))
+                   + (t("r_part", lang, i=i, n=k) if k > 1 else ""))
+            if len(part):
+                _table(s, unit, [t(c, lang) for c in ("r_col_county", "f_prefecture", "mt_exited_since",
+                                                      "r_col_expected", "mt_progress", "col_status")],
+                       [[r.county_name, r.prefecture_name or "", fmt_int(r.cum_actual_people),
+                         fmt_int(round(r.expected_people)), fmt_pct(r.completion, lang), t("rag_" + r.status, lang)]
+                        for r in part.itertuples()], unit * 9)
+            else:
+                _text(s, unit * 3, unit * 10, unit * 94, unit * 6, t("r_no_behind_counties", lang), 18)
+        else:  # villages
+            i, k, part = arg
+            _title(s, unit, t("r_behind_villages", lang, n=fmt_int(len(bv)))
+                   + (t("r_part", lang, i=i, n=k) if k > 1 else ""))
+            if len(part):
+                _table(s, unit, [t(c, lang) for c in ("col_village", "col_township", "r_col_county", "col_planned",
+                                                      "col_incidence", "col_people_left")],
+                       [[r.village_name, r.township_name or "", r.county_name,
+                         "—" if r.planned_exit_year != r.planned_exit_year else str(int(r.planned_exit_year)),
+                         fmt_pct(r.incidence, lang), fmt_int(r.remaining_people)] for r in part.itertuples()],
+                       unit * 9, size=12)
+                shown = min(len(bv), VILLAGE_ROWS * MAX_VILLAGE_SLIDES)
+                if i == k and len(bv) > shown:
+                    _text(s, unit * 3, prs.slide_height - unit * 9, unit * 94, unit * 4,
+                          t("r_villages_capped", lang, shown=shown, n=fmt_int(len(bv))), 11, color="2E3A4B")
+            else:
+                _text(s, unit * 3, unit * 10, unit * 94, unit * 6, t("r_no_behind_villages", lang), 18)
         _footer(s, fx, prs, idx, n)
     buf = io.BytesIO()
     prs.save(buf)
     return buf.getvalue()
 
 
-def _cell(cell, text, bold):
+def _cell(cell, text, bold, size=14):
     from pptx.util import Pt
 
     cell.text = ""
     r = cell.text_frame.paragraphs[0].add_run()
     r.text = neutralise(str(text))
-    r.font.size = Pt(16)
+    r.font.size = Pt(size)
     r.font.bold = bold
     _pptx_ea(r)
-
-

@@ -408,6 +408,21 @@ def villages(f: Filters, county: str, scope: frozenset) -> pd.DataFrame:
 
 
 @cached
+def villages_behind(f: Filters, scope: frozenset) -> pd.DataFrame:
+    """The poor villages behind schedule in the selected poverty counties (the reports' lists), highest incidence first."""
+    return _df(
+        f"""WITH {_SEL}
+           SELECT v.village_code, v.village_name, v.township_name, s.county_code, s.county_name, s.prefecture_name,
+                  m.incidence, m.remaining_people, v.planned_exit_year
+           FROM dim_village v JOIN sel s USING (county_code)
+           JOIN mart_village_status m ON m.village_code = v.village_code AND m.as_of = $as_of
+           WHERE s.is_poverty_county AND NOT coalesce(m.exited, false) AND m.behind_schedule
+           ORDER BY m.incidence DESC NULLS LAST, v.village_code""",
+        _p(f, scope),
+    )
+
+
+@cached
 def breakdown(f: Filters, county: str, scope: frozenset) -> pd.DataFrame:
     return _df(
         """SELECT dimension, category, households, people FROM mart_county_breakdown

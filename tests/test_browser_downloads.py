@@ -60,7 +60,7 @@ def test_word_report_from_the_header_button(served_in_a_process):
     duo.wait_for_element("#kpi-people-actual", timeout=20)
     duo.driver.find_element("css selector", "button[id*='\"type\":\"report\"'][id*='\"fmt\":\"docx\"']").click()
     path = _wait_for_file(Path(duo.download_path), ".docx", timeout=60)
-    assert path.name.startswith("622926_2019Q4")
+    assert path.name.startswith("622926_东乡族自治县_2019Q4")
     text = "\n".join(p.text for p in Document(str(path)).paragraphs)
     assert "东乡族自治县" in text and "2019年12月31日" in text
     assert duo.get_logs() == []

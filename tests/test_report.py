@@ -98,7 +98,8 @@ def test_pptx_meeting_sequence(demo_db, demo_warehouse):
     slides = list(p.slides)
     with duckdb.connect(str(demo_warehouse), read_only=True) as con:
         n_pref = con.execute("SELECT count(DISTINCT prefecture_code) FROM dim_county").fetchone()[0]
-    assert len(slides) == 1 + 1 + n_pref + 1  # overview, map, each prefecture, behind schedule
+    # overview, map, exit schedule, each prefecture, counties behind (none: one page), villages behind (none: one)
+    assert len(slides) == 1 + 2 + n_pref + 2
     for i, sl in enumerate(slides, start=1):
         text = "\n".join(sh.text_frame.text for sh in sl.shapes if sh.has_text_frame)
         assert "数据截止：2020年12月31日" in text and "演示数据" in text and f"{i} / {len(slides)}" in text
@@ -107,7 +108,18 @@ def test_pptx_meeting_sequence(demo_db, demo_warehouse):
     assert fmt_count(s["people"]["plan"]["2020"], "people") in first
 
 
-def test_report_button_keeps_the_apps_connection(demo_db):
+@pytest.fixture
+def audit_store(tmp_path):
+    """A private account store: the report buttons write an audit row (dashboard.auth)."""
+    from dashboard.auth import store
+
+    store.configure(f"sqlite:///{tmp_path / 'app.db'}")
+    store.upgrade()
+    yield store
+    store.configure(None)
+
+
+def test_report_button_keeps_the_apps_connection(demo_db, audit_store):
     """The header's report buttons build on the app's connection: a request in flight on it (here: a cursor
     opened before) must still work afterwards (the callback used to reconfigure the database, closing it)."""
     from dashboard import pagekit
@@ -116,7 +128,7 @@ def test_report_button_keeps_the_apps_connection(demo_db):
     with duckdb.connect(str(demo_db), read_only=True) as con:
         (n,) = con.execute("SELECT count(*) FROM dim_county").fetchone()
     data, name = pagekit.report_file("docx", Q.resolve(Filters.parse({"as_of": "2019Q2"})), {"county": "622926"})
-    assert name == "622926_2019Q2_report.docx" and data[:2] == b"PK"
+    assert name == "622926_东乡族自治县_2019Q2_进度报告.docx" and data[:2] == b"PK"
     assert in_flight.execute("SELECT count(*) FROM dim_county").fetchone() == (n,)
 
 
@@ -130,3 +142,24 @@ def test_cli(demo_warehouse, tmp_path, capsys):
     assert report.main(["--scope", "620000", "--as-of", "2010-01-01", "--format", "pptx",
                         "--out", str(tmp_path / "x.pptx"), "--db", str(demo_warehouse)]) == 2
     assert "no snapshot" in capsys.readouterr().err
+
+
+def test_chart_images_render_in_a_forked_process():
+    """A server that forks after a report rendered charts (dash_duo_mp, gunicorn --preload): the child inherits
+    kaleido's "running" flag without its thread and used to wait forever for the first image."""
+    import os
+    import signal
+
+    import plotly.graph_objects as go
+
+    from dashboard import imaging
+
+    fig = go.Figure(go.Bar(x=[1, 2], y=[3, 4]))
+    assert imaging.render(fig, "png", scale=1)[:4] == b"\x89PNG"
+    pid = os.fork()
+    if pid == 0:  # the child: an image within 60 s, or killed by the alarm
+        signal.alarm(60)
+        ok = imaging.render(fig, "png", scale=1)[:4] == b"\x89PNG"
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
