@@ -106,6 +106,10 @@ def _ranking_figure(df, f, ctx, **kw):
     return figures.ranking_figure(df, level=f.level, **kw)
 
 
+def _history_figure(df, f, ctx, **kw):
+    return figures.history_figure(df, as_of=f.as_of.label if f.as_of else None, **kw)
+
+
 def _plain(fn):
     """A figure function that needs only the rows and the words."""
     return lambda df, f, ctx, **kw: fn(df, **kw)
@@ -150,10 +154,9 @@ CHARTS: dict[str, Chart] = {
     "village_map": Chart(Q.villages, _county, context="county",
                          figure=lambda df, f, ctx, **kw: figures.village_map_figure(df, county_code=ctx["county"], **kw)),
     "breakdown": Chart(Q.breakdown, _county, figure=_plain(figures.breakdown_figure), image=True, context="county"),
-    "history": Chart(Q.county_history, lambda f, scope, ctx: (ctx["county"], scope),
-                     figure=_plain(figures.history_figure), image=True, context="county"),
-    "v_history": Chart(Q.village_history, lambda f, scope, ctx: (ctx["village"], scope),
-                       figure=_plain(figures.history_figure), image=True, context="village"),
+    "history": Chart(Q.county_history, _county, figure=_history_figure, image=True, context="county"),
+    "v_history": Chart(Q.village_history, lambda f, scope, ctx: (f, ctx["village"], scope),
+                       figure=_history_figure, image=True, context="village"),
     "households": Chart(Q.households, lambda f, scope, ctx: (f, ctx["village"], scope), context="village"),
     "loads": Chart(Q.loads, lambda f, scope, ctx: (scope,)),
     "files": Chart(Q.load_files, lambda f, scope, ctx: (scope,)),

@@ -309,8 +309,17 @@ def breakdown_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) 
     return _figure(traces, title, subtitle, 380, margin=dict(l=110, r=20, t=100, b=30), annotations=titles, **axes)
 
 
-def history_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -> dict:
-    """df: quarter_label, remaining_people, returned_households, new_households (optional), incidence."""
+def _round_step(top: float) -> float:
+    """A round tick step (1, 2 or 5 × 10^k) giving about four ticks up to `top`."""
+    raw = top / 4
+    mag = 10 ** math.floor(math.log10(raw))
+    return next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+
+
+def history_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str, as_of: str | None = None) -> dict:
+    """df: quarter_label, remaining_people, returned_households, new_households (optional), incidence.
+    The series end at the as-of quarter (the query's rows), which is marked. Incidence on the right axis from 0
+    with round ticks; the 3 % exit line is labelled inside the plot, away from the ticks."""
     if df.empty:
         return empty_figure(t("empty", lang), title, subtitle)
     x = df["quarter_label"]
@@ -322,14 +331,24 @@ def history_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) ->
     if "new_households" in df:
         traces.append(dict(type="scatter", x=x, y=df["new_households"], name=t("h_new", lang),
                            mode="lines+markers", line=dict(color=theme.PURPLE, dash="dot")))
-    # incidence on a second y axis (right), with the 3 % exit line on that axis
     traces.append(dict(type="scatter", x=x, y=df["incidence"], name=t("h_incidence", lang), mode="lines+markers",
                        line=dict(color=theme.INK, width=3), xaxis="x", yaxis="y2"))
+    exit_line = settings.INCIDENCE_EXIT
+    top = max(float(pd.to_numeric(df["incidence"], errors="coerce").max() or 0), exit_line) * 1.15
+    step = _round_step(top)
+    top = math.ceil(top / step) * step
+    pct = f"{exit_line * 100:g}%"
+    shapes = [_line(0, 1, exit_line, exit_line, "x domain", "y2", "dash", theme.GREEN)]
+    notes = [dict(text=t("exit_line", lang, pct=pct), x=0.01, xref="x domain", xanchor="left", y=exit_line,
+                  yref="y2", yanchor="bottom", showarrow=False, font=dict(size=13, color=theme.GREEN))]
+    if as_of and as_of in set(x):
+        shapes.append(_line(as_of, as_of, 0, 1, "x", "y domain", "dot", theme.INK))
+        notes.append(dict(text=t("as_of_mark", lang, q=as_of), x=as_of, xref="x", xanchor="right", y=1,
+                          yref="y domain", yanchor="bottom", showarrow=False, font=dict(size=13)))
     return _figure(
         traces, title, subtitle, 400,
-        xaxis=dict(anchor="y", domain=[0.0, 0.94]),
-        yaxis=dict(anchor="x", domain=[0.0, 1.0], gridcolor=theme.LIGHT_GREY),
-        yaxis2=dict(anchor="x", overlaying="y", side="right", tickformat=".0%", rangemode="tozero", showgrid=False),
-        shapes=[_line(0, 1, settings.INCIDENCE_EXIT, settings.INCIDENCE_EXIT, "x domain", "y2", "dash", theme.GREEN)],
-        annotations=[dict(text=f"{settings.INCIDENCE_EXIT:.0%}", x=1, xref="x domain", xanchor="left", y=settings.INCIDENCE_EXIT, yref="y2",
-                          yanchor="middle", showarrow=False)])
+        xaxis=dict(anchor="y", domain=[0.0, 0.92], type="category"),
+        yaxis=dict(anchor="x", domain=[0.0, 1.0], gridcolor=theme.LIGHT_GREY, rangemode="tozero"),
+        yaxis2=dict(anchor="x", overlaying="y", side="right", range=[0, top], dtick=step, tick0=0,
+                    tickformat=".0%" if step >= 0.01 else ".1%", showgrid=False),
+        shapes=shapes, annotations=notes)

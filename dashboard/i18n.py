@@ -275,6 +275,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "r_behind_title": ("进度滞后：贫困县{c}个 · 贫困村{v}个", "Behind schedule: {c} counties · {v} villages"),
     "r_villages_title": ("进度滞后的贫困村：{n}个", "Poor villages behind schedule: {n}"),
     "r_part": ("（{i}/{n}）", " ({i}/{n})"),
+    # analyst's screen (issue 13)
+    "exit_line": ("{pct} 退出线", "{pct} exit line"),
+    "as_of_mark": ("截止 {q}", "as of {q}"),
 }
 
 # export files (dashboard/exports.py): column headers, metadata columns, the notes sheet

@@ -398,7 +398,7 @@ def villages(f: Filters, county: str, scope: frozenset) -> pd.DataFrame:
     return _df(
         """SELECT v.village_code, v.village_name, v.township_name, v.village_category, v.is_deep_poverty,
                   CASE WHEN m.exited THEN 'exited' WHEN m.behind_schedule THEN 'behind' ELSE 'on_plan' END AS status,
-                  v.planned_exit_year, m.actual_exit_year, m.incidence, m.remaining_households, m.remaining_people,
+                  v.planned_exit_year, CASE WHEN m.exited THEN m.actual_exit_year END AS actual_exit_year, m.incidence, m.remaining_households, m.remaining_people,
                   m.households_total, m.people_total, v.lon, v.lat
            FROM dim_village v LEFT JOIN mart_village_status m ON m.village_code = v.village_code AND m.as_of = $as_of
            WHERE v.county_code = $county AND list_contains($scope, v.county_code)
@@ -433,13 +433,15 @@ def breakdown(f: Filters, county: str, scope: frozenset) -> pd.DataFrame:
 
 
 @cached
-def county_history(county: str, scope: frozenset) -> pd.DataFrame:
+def county_history(f: Filters, county: str, scope: frozenset) -> pd.DataFrame:
+    """The county's quarters up to the as-of quarter (what was known then)."""
     return _df(
         """SELECT m.as_of, s.quarter_label, m.remaining_people, m.remaining_households, m.returned_households,
                   m.newly_returned_households, m.new_households, m.incidence, m.villages_exited, m.villages_behind
            FROM mart_county_status m JOIN mart_snapshot s USING (as_of)
-           WHERE m.county_code = $county AND list_contains($scope, m.county_code) ORDER BY m.as_of""",
-        {"county": county, "scope": sorted(scope)},
+           WHERE m.county_code = $county AND list_contains($scope, m.county_code) AND m.as_of <= $as_of
+           ORDER BY m.as_of""",
+        {"as_of": f.as_of_date, "county": county, "scope": sorted(scope)},
     )
 
 
@@ -447,7 +449,8 @@ def county_history(county: str, scope: frozenset) -> pd.DataFrame:
 @cached
 def village_info(code: str, scope: frozenset) -> dict | None:
     df = _df(
-        """SELECT v.*, c.county_name, c.prefecture_code, p.prefecture_name
+        # no actual exit year: that is a fact as of a quarter (village_history)
+        """SELECT v.* EXCLUDE (actual_exit_year), c.county_name, c.prefecture_code, p.prefecture_name
            FROM dim_village v JOIN dim_county c USING (county_code) LEFT JOIN dim_prefecture p USING (prefecture_code)
            WHERE v.village_code = $code AND list_contains($scope, v.county_code)""",
         {"code": code, "scope": sorted(scope)},
@@ -456,14 +459,16 @@ def village_info(code: str, scope: frozenset) -> dict | None:
 
 
 @cached
-def village_history(code: str, scope: frozenset) -> pd.DataFrame:
+def village_history(f: Filters, code: str, scope: frozenset) -> pd.DataFrame:
+    """The village's quarters up to the as-of quarter; its actual exit year only once exited by then."""
     return _df(
         """SELECT m.as_of, s.quarter_label, m.households_total, m.people_total, m.remaining_households,
                   m.remaining_people, m.exited_people_this_year, m.returned_households, m.incidence,
-                  m.exited, m.behind_schedule
+                  m.exited, m.behind_schedule, CASE WHEN m.exited THEN m.actual_exit_year END AS actual_exit_year
            FROM mart_village_status m JOIN mart_snapshot s USING (as_of)
-           WHERE m.village_code = $code AND list_contains($scope, m.county_code) ORDER BY m.as_of""",
-        {"code": code, "scope": sorted(scope)},
+           WHERE m.village_code = $code AND list_contains($scope, m.county_code) AND m.as_of <= $as_of
+           ORDER BY m.as_of""",
+        {"as_of": f.as_of_date, "code": code, "scope": sorted(scope)},
     )
 
 

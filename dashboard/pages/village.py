@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import dcc, html
 
 from dashboard import auth as A
@@ -28,7 +29,7 @@ def layout(code=None, **query):
                      dcc.Link(t("back_overview", lang), href=C.href("/", url_filters))]
         return html.Main(className="page", children=children)
     ctx = {"village": code}
-    hist = Q.village_history(code, scope)
+    hist = Q.village_history(filters, code, scope)
     now = hist[hist["quarter_label"] == (filters.as_of and filters.as_of.label)]
     r = now.iloc[0] if len(now) else None
     sep = t("colon", lang)
@@ -39,7 +40,8 @@ def layout(code=None, **query):
     facts = [
         fact(t("col_township", lang), info.get("township_name") or "—"),
         fact(t("col_planned", lang), str(info.get("planned_exit_year") or "—")),
-        fact(t("col_actual", lang), str(info.get("actual_exit_year") or "—") if info.get("actual_exit_year") == info.get("actual_exit_year") else "—"),
+        fact(t("col_actual", lang), str(int(r["actual_exit_year"])) if r is not None and pd.notna(r["actual_exit_year"])
+             else "—"),
         fact(t("col_status", lang), t("st_exited", lang) if r is not None and r["exited"] else
              t("st_behind", lang) if r is not None and r["behind_schedule"] else t("st_on_plan", lang)),
     ]
