@@ -37,7 +37,7 @@ def layout(code=None, **query):
         missing = "not_in_scope" if code and Q.place_exists(str(code)) else "unknown_county"
         children.append(C.message(t(missing, lang, code=code), "error"))
         children.append(dcc.Link(t("back_overview", lang), href=C.href("/", url_filters)))
-        return html.Main(className="page", children=children)
+        return html.Main(className="page", children=children + page_state(url_filters))
     county_filters = filters.replace(county=code, prefecture=None, ctype=None, deep=None)
     children += [
         html.Div(className="breadcrumb", children=[

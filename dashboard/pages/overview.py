@@ -36,7 +36,7 @@ def layout(**query):
     children.append(C.filter_bar(filters, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P))
     if not filters.as_of:
         children.append(C.message(t("empty", lang)))
-        return html.Main(className="page", children=children)
+        return html.Main(className="page", children=children + page_state(url_filters, P))
     charts.prefetch(("schedule", "ranking", "map", "pathways"), filters, scope, extra=charts.kpi_queries(filters, scope))
     share, basis, basis_year, _ = charts.seasonal(filters)
     k = charts.kpis(filters, scope)

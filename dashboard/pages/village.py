@@ -26,7 +26,7 @@ def layout(code=None, **query):
     if info is None:
         missing = "not_in_scope" if code and Q.place_exists(str(code)) else "unknown_village"
         children += [C.message(t(missing, lang, code=code), "error"),
-                     dcc.Link(t("back_overview", lang), href=C.href("/", url_filters))]
+                     dcc.Link(t("back_overview", lang), href=C.href("/", url_filters)), *page_state(url_filters)]
         return html.Main(className="page", children=children)
     ctx = {"village": code}
     hist = Q.village_history(filters, code, scope)
