@@ -343,8 +343,8 @@ def history_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str, as
                   yref="y2", yanchor="bottom", showarrow=False, font=dict(size=13, color=theme.GREEN))]
     if as_of and as_of in set(x):
         shapes.append(_line(as_of, as_of, 0, 1, "x", "y domain", "dot", theme.INK))
-        notes.append(dict(text=t("as_of_mark", lang, q=as_of), x=as_of, xref="x", xanchor="right", y=1,
-                          yref="y domain", yanchor="bottom", showarrow=False, font=dict(size=13)))
+        notes.append(dict(text=t("as_of_mark", lang, q=as_of), x=as_of, xref="x", xanchor="right", y=0.97,
+                          yref="y domain", yanchor="top", showarrow=False, font=dict(size=13)))
     return _figure(
         traces, title, subtitle, 400,
         xaxis=dict(anchor="y", domain=[0.0, 0.92], type="category"),
