@@ -2,14 +2,12 @@
 tests/test_analyst_browser.py`. Screenshots at 1920×1080 and 1366×768 go to artifacts/screenshots/analyst/."""
 
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.conftest import serving
+from tests.conftest import http_login, serving
 
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots" / "analyst"
 
@@ -20,12 +18,9 @@ def served(tiny_warehouse, dash_duo):
         yield dash_duo
 
 
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
+def _status(duo, path: str) -> int:
+    """HTTP status of a page for a logged-in user."""
+    return http_login(duo.server.url).get(duo.server.url + path, timeout=10, allow_redirects=False).status_code
 
 
 def _errors(duo) -> list:
@@ -45,9 +40,9 @@ def _shot(duo, name, sizes=((1920, 1080), (1366, 768))):
 
 def test_unknown_county_village_or_page_is_404_with_the_header_and_no_console_error(served):
     duo = served
-    assert _status(duo.server_url + "/county/622926") == 200
+    assert _status(duo, "/county/622926") == 200
     for path in ("/county/999999", "/village/622926009999", "/no-such-page"):
-        assert _status(duo.server_url + path) == 404, path
+        assert _status(duo, path) == 404, path
         duo.driver.get(duo.server_url + path + "?lang=en")
         duo.wait_for_element("#lang-link", timeout=15)
         assert duo.find_element(".app-header h1").text  # the normal header
