@@ -13,6 +13,8 @@ help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 run: setup warehouse  ## install what is needed, build the demo warehouse on first run, serve http://127.0.0.1:8050 (gunicorn)
+	@GANSU_DB=$(DB) $(PY) -m dashboard.users init --base-url http://127.0.0.1:8050
+	@echo "(a new one-time admin link at any time: $(PY) -m dashboard.users login-link admin)"
 	GANSU_DB=$(DB) $(VENV)/bin/gunicorn -w 1 --threads 4 --reuse-port --keep-alive 30 -b 127.0.0.1:8050 app:server
 
 test: setup-test  ## install what the tests need, lint (ruff), then run them (headless Chromium)
