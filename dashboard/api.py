@@ -197,3 +197,45 @@ def api_chart(name: str, fmt: str):
     resp.headers["Content-Disposition"] = f"attachment; filename=\"{name}.{fmt}\"; filename*=UTF-8''" + \
         urlencode({"": fname})[1:]
     return resp
+
+
+# ---------------------------------------------------------------- the user's own tokens (session only)
+def _when(v) -> str:
+    from dashboard.auth import store
+
+    return store.utc(v).strftime("%Y-%m-%d %H:%M") + " UTC" if v else "-"
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+def account_tokens():
+    """List, create (shown once) and revoke the logged-in user's API tokens. Not reachable with a token
+    (the Bearer check applies to /api/ only; elsewhere a session is needed); POSTs carry the CSRF token."""
+    from flask_login import current_user
+    from flask_wtf.csrf import generate_csrf
+
+    from dashboard.auth import store
+
+    lang = "en" if request.args.get("lang") == "en" else "zh"
+    new_token = None
+    if request.method == "POST":
+        if request.form.get("revoke"):
+            try:
+                tid = int(request.form["revoke"])
+            except ValueError:
+                return _error(ApiError(400, "bad token id"))
+            if store.revoke_api_token(tid, current_user.uid):
+                auth.audit("api_token_revoke", target=str(tid))
+        else:
+            tid, new_token = store.create_api_token(current_user.uid, (request.form.get("label") or "").strip()[:64])
+            auth.audit("api_token_create", target=str(tid))
+    tokens = [{"id": r["id"], "label": r["label"], "created": _when(r["created_at"]), "used": _when(r["last_used_at"]),
+               "revoked": r["revoked_at"] and _when(r["revoked_at"])} for r in store.list_api_tokens(current_user.uid)]
+    keys = ("tok_title", "tok_intro", "tok_label", "tok_create", "tok_once", "tok_revoke", "tok_revoked", "tok_created",
+            "tok_used")
+    html = flask.render_template("api_tokens.html", lang=lang, other="en" if lang == "zh" else "zh",
+                                 labels={k: t(k, lang) for k in keys}, app_title=t("app_title", lang),
+                                 switch=t("lang_switch", lang), user=current_user.name, tokens=tokens,
+                                 new_token=new_token, csrf_token=generate_csrf())
+    resp = flask.Response(html, mimetype="text/html")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

@@ -321,3 +321,27 @@ def test_csv_cells_inert(site, demo_warehouse, tmp_path):
     finally:
         db.configure(demo_warehouse)
         Q.clear_cache()
+
+
+def test_token_page_creates_shows_once_and_revokes(site):
+    from dashboard.auth import store
+
+    pw = ensure_user("api_page", "analyst", LINXIA)
+    c = site.server.test_client()
+    csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
+    c.post("/login", data={"username": "api_page", "password": pw, "csrf_token": csrf_token})
+    page = c.get("/account/tokens", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    csrf_token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    assert c.post("/account/tokens", data={"label": "excel"}).status_code == 400  # no CSRF token: refused
+    r = c.post("/account/tokens", data={"label": "<b>excel</b>", "csrf_token": csrf_token})
+    token = re.search(r'id="new-token">([^<]+)<', r.text).group(1)
+    assert "&lt;b&gt;excel" in r.text and "<b>excel" not in r.text
+    assert token not in c.get("/account/tokens").text  # shown once
+    h = {"Authorization": f"Bearer {token}"}
+    assert site.get(None, "/api/index.json", headers=h).status_code == 200
+    assert site.get(None, "/account/tokens", headers=h).status_code == 401  # a token makes no tokens
+    tid = [t["id"] for t in store.list_api_tokens(store.get_user("api_page")["id"])][-1]
+    c.post("/account/tokens", data={"revoke": str(tid), "csrf_token": csrf_token})
+    assert site.get(None, "/api/index.json", headers=h).status_code == 401
+    assert site.server.test_client().get("/account/tokens").status_code == 401

@@ -377,6 +377,7 @@ def user_box(lang: str):
         return None
     return html.Form(action="/logout", method="post", className="user-box", children=[
         html.Span(f"{current_user.name} · {current_user.scope_code}", className="user-name", id="user-name"),
+        html.A(t("tok_title", lang), href=f"/account/tokens?lang={lang}", className="user-tokens", id="user-tokens"),
         dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
         html.Button(t("logout", lang), type="submit", className="btn-logout", id="logout-button"),
     ])
