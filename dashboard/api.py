@@ -19,7 +19,7 @@ import json
 import math
 import os
 import re
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 import flask
 import pandas as pd
@@ -194,8 +194,7 @@ def api_chart(name: str, fmt: str):
                detail=f"{name} {fmt} {f.as_of or ''} {request.query_string.decode()[:120]}")
     resp = _answer(body(name, fmt, df, f, scope, ctx), MIME[fmt])
     fname = charts.filename(name, f, scope, ctx, fmt)
-    resp.headers["Content-Disposition"] = f"attachment; filename=\"{name}.{fmt}\"; filename*=UTF-8''" + \
-        urlencode({"": fname})[1:]
+    resp.headers["Content-Disposition"] = f"attachment; filename=\"{name}.{fmt}\"; filename*=UTF-8''{quote(fname)}"
     return resp
 
 
