@@ -107,8 +107,12 @@ def test_index_lists_every_registered_chart(site, monkeypatch):
 # ---------------------------------------------------------------- rows = the download's rows
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
 def test_every_chart_returns_the_downloads_rows(site, fmt):
+    """The API's file = the download's file (exports.chart_file, the download callback's writer) for the same
+    query; JSON = the CSV's table without its metadata columns (those are in meta)."""
     from dashboard import charts, exports
+    from dashboard import queries as Q
 
+    scope = Q.scope_counties(LINXIA)
     for name in charts.CHARTS:
         params = params_for(name)
         r = site.get("api_linxia", f"/api/{name}.{fmt}", params)
@@ -116,23 +120,38 @@ def test_every_chart_returns_the_downloads_rows(site, fmt):
         assert r.headers["Cache-Control"] == "no-store"
         df, f, ctx = download_rows(name, LINXIA, params)
         if fmt == "csv":
-            assert r.data == exports.to_csv_bytes(df), name
+            assert r.data == exports.chart_file(name, f, scope, ctx, "csv"), name
         elif fmt == "xlsx":
-            got = pd.read_excel(io.BytesIO(r.data), header=1, dtype=str, keep_default_na=False, engine="openpyxl")
-            want = pd.read_excel(io.BytesIO(exports.to_xlsx_bytes(df, title=charts.title(name, f, LINXIA, ctx))),
-                                 header=1, dtype=str, keep_default_na=False, engine="openpyxl")
-            assert len(got) == len(df), name
-            pd.testing.assert_frame_equal(got, want)
+            got, want = _sheets(r.data), _sheets(exports.chart_file(name, f, scope, ctx, "xlsx"))
+            first = next(iter(want))  # the table's sheet (the other is the notes sheet, with its generated time)
+            assert list(got) == list(want) and got[first] == want[first], name
+            assert len(got[first]) == len(df) + 3, name  # two title rows and the header
         else:
             doc = r.json
-            assert doc["columns"] == [str(c) for c in df.columns], name
-            assert len(doc["rows"]) == len(df), name
-            csv_rows = list(csv.reader(io.StringIO(exports.to_csv_bytes(df).decode("utf-8-sig"))))[1:]
-            for got, want in zip(doc["rows"], csv_rows):
-                assert ["" if v is None else str(v) for v in got] == [
-                    w for w in want] or _same_numbers(got, want), (name, got, want)
+            info = exports.file_info(name, f, scope, ctx)
+            n_info = len(info.columns())
+            csv_rows = list(csv.reader(io.StringIO(exports.chart_file(name, f, scope, ctx, "csv").decode("utf-8-sig"))))
+            assert doc["columns"] == csv_rows[0][:-n_info], name
+            assert len(doc["rows"]) == len(df) == len(csv_rows) - 1, name
+            for got, want in zip(doc["rows"], csv_rows[1:]):
+                assert _same_numbers(got, want[:-n_info]), (name, got, want)
             assert set(doc["meta"]) >= {"scope", "as_of", "source", "demo", "generated", "rule"}
             assert doc["meta"]["demo"] is True and doc["meta"]["as_of"]["quarter"] == f.as_of.label
+            assert doc["meta"]["scope"] == info.scope and doc["meta"]["source"] == info.source
+
+
+def _sheets(data: bytes) -> dict:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+
+
+def header(field: str, name: str = "") -> str:
+    """The download's header of field `field` (dashboard.exports.present), zh."""
+    from dashboard import exports
+
+    return exports.present(pd.DataFrame({field: []}), name).columns[0]
 
 
 def _same_numbers(got, want) -> bool:
@@ -157,10 +176,11 @@ def test_villages_csv_matches_an_independent_sql_oracle(site):
     r = site.get("api_linxia", "/api/villages.csv", {"county": DONGXIANG})
     rows = list(csv.DictReader(io.StringIO(r.data.decode("utf-8-sig"))))
     assert len(rows) == len(want) > 100
-    assert [(x["village_code"], x["village_name"], int(float(x["remaining_people"]))) for x in rows] == \
-        [(c, n, int(p)) for c, n, p in want]
+    code, vname, left = header("village_code", "villages"), header("village_name", "villages"), \
+        header("remaining_people", "villages")
+    assert [(x[code], x[vname], int(float(x[left]))) for x in rows] == [(c, n, int(p)) for c, n, p in want]
     doc = site.get("api_linxia", "/api/villages.json", {"county": DONGXIANG}).json
-    i = doc["columns"].index("village_code")
+    i = doc["columns"].index(code)
     assert [row[i] for row in doc["rows"]] == [c for c, _, _ in want]
 
 
@@ -244,10 +264,10 @@ def test_dingxi_analyst_gets_nothing_of_dongxiang_from_any_api_name(site):
 def test_linxia_analyst_gets_dongxiang(site):
     for name, col in (("villages", "village_code"), ("households", "household_id"), ("map", "county_code")):
         doc = site.get("api_linxia", f"/api/{name}.json", params_for(name)).json
-        i = doc["columns"].index(col)
+        i = doc["columns"].index(header(col, name))
         assert doc["rows"] and all(str(r[i]).startswith(DONGXIANG) for r in doc["rows"]), name
     doc = site.get("api_linxia", "/api/map.json").json
-    codes = {r[doc["columns"].index("county_code")] for r in doc["rows"]}
+    codes = {r[doc["columns"].index(header("county_code", "map"))] for r in doc["rows"]}
     assert DONGXIANG in codes and all(c.startswith("6229") for c in codes)
 
 
@@ -257,8 +277,8 @@ def test_households_pii_only_with_the_grant(site):
                        ORDER BY household_id""", [VILLAGE])
     full = site.get("api_dx_pii", "/api/households.json", {"village": VILLAGE}).json
     masked = site.get("api_linxia", "/api/households.json", {"village": VILLAGE}).json
-    cols = full["columns"]
-    assert [(r[cols.index("household_id")], r[cols.index("head_name")], r[cols.index("head_id_number")])
+    cols = [header(c, "households") for c in ("household_id", "head_name", "head_id_number")]
+    assert [tuple(r[full["columns"].index(c)] for c in cols)
             for r in full["rows"]] == [tuple(w) for w in want]
     text = json.dumps(masked, ensure_ascii=False)
     assert not any(n in text for _, n, _ in want) and not any(i in text for _, _, i in want)
