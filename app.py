@@ -19,7 +19,7 @@ from pathlib import Path
 import dash
 from dash import dcc, html
 
-from dashboard import auth, db, web
+from dashboard import api, auth, db, web
 from etl import paths
 
 HERE = Path(__file__).resolve().parent
@@ -60,6 +60,7 @@ def create_app() -> dash.Dash:
     )
     app.layout = shell
     auth.init_app(app)  # login, sessions, CSRF, the guard on every request (dashboard/auth)
+    app.server.register_blueprint(api.bp)  # /api/index.json, /api/<chart>.csv|xlsx|json (dashboard/api.py)
     # Dash fills its script registry and callback map on the first request, but sets its "done" flag
     # before filling them: with threaded workers, requests racing the first one get 500s
     # ("not a registered library", plotly/dash#3971). Fill them now, before any request (this also

@@ -198,6 +198,18 @@ CATALOG: dict[str, tuple[str, str]] = {
     "pii_note": ("您有查看个人信息的授权：本表显示未脱敏的姓名与证件号码，每次查看和下载都记入审计日志。",
                  "You are granted personal data: names and ID numbers are shown unmasked; every view and download is audited."),
     "d_audit": ("审计日志（最近 200 条）", "Audit log (latest 200)"),
+    # data API tokens (dashboard/api.py)
+    "tok_title": ("数据接口令牌", "Data API tokens"),
+    "tok_intro": ("脚本和 Excel（Power Query“自网站”）以请求头 Authorization: Bearer 令牌 调用 /api/index.json 所列的数据接口，"
+                  "权限与您的账号相同。", "Scripts and Excel (Power Query \"From Web\") send Authorization: Bearer TOKEN to the "
+                  "data API listed at /api/index.json, with your account's scope."),
+    "tok_label": ("用途说明", "Label"),
+    "tok_create": ("新建令牌", "New token"),
+    "tok_once": ("令牌只显示这一次，请立即复制保存：", "Shown this once: copy it now:"),
+    "tok_revoke": ("吊销", "Revoke"),
+    "tok_revoked": ("已吊销", "Revoked"),
+    "tok_created": ("创建时间", "Created"),
+    "tok_used": ("最近使用", "Last used"),
     "d_lineage_scoped": ("载入与被拒绝数据行按文件记录，不能归属到县：仅向全省范围的用户显示。",
                          "Loads and rejected rows are recorded per file, not per county: shown to province-wide users only."),
     # Word reports and PowerPoint decks (dashboard.docx_report, dashboard.pptx_report)

@@ -5,6 +5,9 @@
     python -m dashboard.users disable NAME
     python -m dashboard.users set-password NAME --password-stdin
     python -m dashboard.users login-link NAME [--base-url URL]     # a one-time login link (15 min)
+    python -m dashboard.users token NAME [--label TEXT]            # a data-API token, shown once
+    python -m dashboard.users tokens [NAME]                        # list tokens (never the tokens themselves)
+    python -m dashboard.users revoke-token ID
     python -m dashboard.users audit [--since 2026-12-01]
     python -m dashboard.users init [--base-url URL]                # migrate; on an empty store: first run
     python -m dashboard.users migrate                              # Alembic upgrade head
@@ -61,6 +64,13 @@ def main(argv=None, stdin=None, out=None) -> int:
     lk = sub.add_parser("login-link")
     lk.add_argument("name")
     lk.add_argument("--base-url", default=base)
+    tk = sub.add_parser("token")
+    tk.add_argument("name")
+    tk.add_argument("--label", default="cli")
+    tl = sub.add_parser("tokens")
+    tl.add_argument("name", nargs="?")
+    rv = sub.add_parser("revoke-token")
+    rv.add_argument("id", type=int)
     au = sub.add_parser("audit")
     au.add_argument("--since", type=dt.date.fromisoformat, help="YYYY-MM-DD (UTC)")
     i = sub.add_parser("init")
@@ -90,6 +100,25 @@ def main(argv=None, stdin=None, out=None) -> int:
             print(f"password set for {args.name} (open sessions end now; lock-out cleared)", file=out)
         elif args.cmd == "login-link":
             print(accounts.login_link(args.name, args.base_url), file=out)
+        elif args.cmd == "token":
+            u = store.get_user(args.name)
+            if u is None or u["disabled"]:
+                raise accounts.AccountError(f"no active user {args.name}")
+            tid, token = store.create_api_token(u["id"], args.label)
+            print(f"token {tid} for {args.name} (shown once; send it as 'Authorization: Bearer …'):", file=out)
+            print(token, file=out)
+        elif args.cmd == "tokens":
+            u = store.get_user(args.name) if args.name else None
+            if args.name and u is None:
+                raise accounts.AccountError(f"no user {args.name}")
+            print("id\tuser\tlabel\tcreated\tlast_used\trevoked", file=out)
+            for r in store.list_api_tokens(u["id"] if u else None):
+                print("\t".join(_fmt(r[k]) for k in ("id", "name", "label", "created_at", "last_used_at",
+                                                    "revoked_at")), file=out)
+        elif args.cmd == "revoke-token":
+            if not store.revoke_api_token(args.id):
+                raise accounts.AccountError(f"no live token {args.id}")
+            print(f"revoked token {args.id}", file=out)
         elif args.cmd == "audit":
             since = dt.datetime.combine(args.since, dt.time(), dt.UTC) if args.since else None
             print("at\tuser\tevent\tscope\ttarget\trows\tdetail", file=out)

@@ -48,6 +48,16 @@ login_tokens = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
 )
+api_tokens = sa.Table(
+    "api_tokens", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("token_sha256", sa.String(64), nullable=False, unique=True),  # the token itself is never stored
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("label", sa.String(64), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
 audit_log = sa.Table(
     "audit_log", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -262,6 +272,56 @@ def redeem_login_token(token: str) -> int | None:
         done = con.execute(sa.update(login_tokens).where(login_tokens.c.token_sha256 == h,
                                                          login_tokens.c.used_at.is_(None)).values(used_at=t))
         return row["user_id"] if done.rowcount == 1 else None
+
+
+# ---------------------------------------------------------------- data API tokens
+API_TOKEN_PREFIX = "gansu_"
+
+
+def create_api_token(uid: int, label: str | None = None) -> tuple[int, str]:
+    """(id, token): the token is shown once; only its SHA-256 is kept (it is 256 random bits)."""
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with engine().begin() as con:
+        tid = con.execute(sa.insert(api_tokens).values(token_sha256=_sha(token), user_id=uid,
+                                                       label=(label or None) and label[:64],
+                                                       created_at=now())).inserted_primary_key[0]
+    return tid, token
+
+
+def api_token_user(token: str) -> dict | None:
+    """The enabled user a live (not revoked) token belongs to, else None; notes when it was last used."""
+    if not token or len(token) > 128 or not token.startswith(API_TOKEN_PREFIX):
+        return None
+    h = _sha(token)
+    with engine().begin() as con:
+        row = con.execute(sa.select(api_tokens.c.id, api_tokens.c.user_id, api_tokens.c.last_used_at).where(
+            api_tokens.c.token_sha256 == h, api_tokens.c.revoked_at.is_(None))).mappings().first()
+        if row is None:
+            return None
+        t = now()
+        if row["last_used_at"] is None or t - utc(row["last_used_at"]) > dt.timedelta(minutes=1):
+            con.execute(sa.update(api_tokens).where(api_tokens.c.id == row["id"]).values(last_used_at=t))
+    user = get_user_by_id(row["user_id"])
+    return user if user and not user["disabled"] else None
+
+
+def list_api_tokens(uid: int | None = None) -> list[dict]:
+    q = (sa.select(api_tokens.c.id, api_tokens.c.label, api_tokens.c.created_at, api_tokens.c.last_used_at,
+                   api_tokens.c.revoked_at, users.c.name)
+         .join(users, users.c.id == api_tokens.c.user_id).order_by(api_tokens.c.id))
+    if uid is not None:
+        q = q.where(api_tokens.c.user_id == uid)
+    with engine().connect() as con:
+        return [dict(r) for r in con.execute(q).mappings()]
+
+
+def revoke_api_token(token_id: int, uid: int | None = None) -> bool:
+    """Revoke one token (of user `uid` when given); True if it was live."""
+    stmt = sa.update(api_tokens).where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+    if uid is not None:
+        stmt = stmt.where(api_tokens.c.user_id == uid)
+    with engine().begin() as con:
+        return con.execute(stmt.values(revoked_at=now())).rowcount == 1
 
 
 # ---------------------------------------------------------------- audit

@@ -138,9 +138,28 @@ def _refuse(status: int = 401):
                           mimetype="text/plain")
 
 
+def _bearer():
+    """/api/ with `Authorization: Bearer <token>`: that token's user for this request only (no session, no
+    cookie). Any other Authorization on /api/, or a bad, revoked or disabled user's token: 401."""
+    h = request.headers.get("Authorization")
+    if h is None or not request.path.startswith("/api/"):
+        return None
+    scheme, _, token = h.partition(" ")
+    row = store.api_token_user(token.strip()) if scheme.lower() == "bearer" else None
+    if row is None:
+        resp = flask.Response(t("http_401", _lang()), status=401, mimetype="text/plain")
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="gansu", error="invalid_token"'
+        return resp
+    flask.g._login_user = User(row)  # what flask_login.current_user reads
+    flask.g.api_token = True
+    return None
+
+
 def guard():
     if request.url_rule is not None and request.url_rule.rule in PUBLIC_RULES:
         return None
+    if request.headers.get("Authorization") is not None and request.path.startswith("/api/"):
+        return _bearer()
     if SSO_HEADER:
         _sso()
     if not current_user.is_authenticated:
@@ -358,6 +377,7 @@ def user_box(lang: str):
         return None
     return html.Form(action="/logout", method="post", className="user-box", children=[
         html.Span(f"{current_user.name} · {current_user.scope_code}", className="user-name", id="user-name"),
+        html.A(t("tok_title", lang), href=f"/account/tokens?lang={lang}", className="user-tokens", id="user-tokens"),
         dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
         html.Button(t("logout", lang), type="submit", className="btn-logout", id="logout-button"),
     ])
