@@ -581,4 +581,18 @@ def warning_rows(county: str | None, scope: frozenset, limit: int = 20_000) -> p
             WHERE w.as_of = {_LATEST_WARNINGS} AND w.county_code = $county AND list_contains($scope, w.county_code)
             ORDER BY w.village_code, w.household_id, w.rule LIMIT $limit""",
         {"county": county or "", "scope": sorted(scope), "limit": limit},
+
+
+# ---------------------------------------------------------------- status history (dashboard.status_history)
+@cached
+def village_behind_history(f: Filters, scope: frozenset) -> pd.DataFrame:
+    """Per village of the selection's poverty counties and loaded quarter up to the as-of: behind, exited,
+    incidence (mart_village_status)."""
+    return _df(
+        f"""WITH {_SEL}
+        SELECT m.village_code, strftime(m.as_of, '%Y-%m-%d') AS as_of, m.behind_schedule, m.exited, m.incidence
+        FROM mart_village_status m JOIN sel s USING (county_code)
+        WHERE s.is_poverty_county AND m.as_of <= $as_of::DATE
+        ORDER BY m.village_code, m.as_of""",
+        _p(f, scope),
     )
