@@ -202,13 +202,26 @@ def choropleth_figure(df: pd.DataFrame, *, metric: str, lang: str, title: str, s
                    dragmode=False, geo=_GEO | dict(bgcolor="white"))
 
 
-def big_screen(fig: dict, *, background: str, text: str) -> dict:
+def big_screen(fig: dict, *, background: str, text: str, classes: list[str] | None = None,
+               labels: list[tuple[str, float, float]] | None = None, label_color: str | None = None) -> dict:
     """A figure restyled for the meeting room's screen: no title, the theme's background and text colour, no
-    margins."""
+    margins. `classes`: the map's class colours for this background (replacing the counties' colours, same
+    order); `labels`: place names drawn on the map at (name, lon, lat)."""
     layout = _merge(fig["layout"], dict(paper_bgcolor=background, font=dict(size=22, color=text),
                                         margin=dict(l=0, r=0, t=10, b=0), geo=dict(bgcolor=background)))
     layout.pop("title", None)
-    return {"data": fig["data"], "layout": layout}
+    data = [dict(tr) for tr in fig["data"]]
+    for tr in data:
+        if tr.get("meta") == "counties" and classes:
+            n = len(classes)
+            tr["colorscale"] = [x for i, c in enumerate(classes) for x in ([i / n, c], [(i + 1) / n, c])]
+            tr["colorbar"] = _merge(tr.get("colorbar", {}), dict(tickfont=dict(color=text, size=22)))
+    if labels:
+        data.append(dict(type="scattergeo", mode="text", lon=[x[1] for x in labels], lat=[x[2] for x in labels],
+                         text=[x[0] for x in labels], hoverinfo="skip", showlegend=False, meta="labels",
+                         textfont=dict(size=18, color=label_color or text, family=theme.FONT, weight=700,
+                                       shadow=f"0 0 3px {background}")))
+    return {"data": data, "layout": layout}
 
 
 _GEO = dict(fitbounds="locations", visible=False, projection=dict(type="mercator"))

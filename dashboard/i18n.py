@@ -290,6 +290,23 @@ CATALOG: dict[str, tuple[str, str]] = {
     # analyst's screen (issue 13)
     "exit_line": ("{pct} 退出线", "{pct} exit line"),
     "as_of_mark": ("截止 {q}", "as of {q}"),
+    "mt_behind_counties": ("进度滞后的贫困县：{n}个 · {page}", "Counties behind: {n} · {page}"),
+    "mt_behind_villages": ("进度滞后的贫困村：{n}个 · {page}", "Villages behind: {n} · {page}"),
+    "mt_no_village_behind": ("没有进度滞后的贫困村", "No village behind"),
+    "mt_since": ("滞后起始", "Behind since"),
+    "mt_quarters": ("连续季度", "Quarters in a row"),
+    "mt_change": ("较上季度", "vs last quarter"),
+    "mt_better": ("好转", "better"),
+    "mt_worse": ("变差", "worse"),
+    "mt_same": ("持平", "same"),
+    "mt_cum_head": ("累计（{start}年以来）", "Since {start}"),
+    "mt_of_expected": ("按进度应完成 {n}", "expected {n}"),
+    "mt_year_no_plan": ("{year}年：无计划", "{year}: no plan"),
+    "mt_map_title": ("{name} · 分县累计进度（实际/按进度应完成）", "{name} · progress to date by county (actual / expected)"),
+    "mt_jump": ("跳转到幻灯片（数字键）", "Go to slide (number keys)"),
+    "mt_list_behind": ("滞后县", "Counties behind"),
+    "mt_list_villages": ("滞后村", "Villages behind"),
+    "mt_q_count": ("{n}个季度", "{n} quarters"),
 }
 
 # export files (dashboard/exports.py): column headers, metadata columns, the notes sheet
