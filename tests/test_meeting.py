@@ -136,3 +136,145 @@ def test_meeting_light_theme_freezes_latest_quarter_in_url(served_demo):
     time.sleep(1.5)
     duo.driver.save_screenshot(str(SHOTS / "meeting_behind_light.png"))
     assert duo.get_logs() == [], duo.get_logs()
+
+
+# ---------------------------------------------------------------- the meeting's deck and intervals
+def test_deck_headline_then_everyone_behind_paged_then_map_then_rest():
+    seq = meeting.deck("620000", ["620100", "620200"], counties_behind=17, villages_behind=40, per_page=8)
+    kinds = [s.kind for s in seq]
+    assert kinds == ["overview"] + ["behind"] * 3 + ["villages"] * 5 + ["map", "unit", "unit"]
+    assert [meeting.page_label(s) for s in seq if s.kind == "behind"] == ["1/3", "2/3", "3/3"]
+    assert [s.page for s in seq if s.kind == "villages"] == [0, 1, 2, 3, 4]
+    # nobody behind: one slide saying so; a county: its villages, no map
+    assert [s.kind for s in meeting.deck("622900", ["622921"], 0, 0)] == ["overview", "behind", "map", "unit"]
+    assert [s.kind for s in meeting.deck("622926", [], 0, 3)] == ["overview", "villages"]
+
+
+def test_per_kind_intervals_from_the_url_and_back():
+    qs = ["2019Q2"]
+    p = meeting.Params.parse({"interval": "10", "interval_map": "45", "interval_unit": "2"}, quarters=qs)
+    assert (p.seconds("map"), p.seconds("unit"), p.seconds("overview")) == (45, 5, 10)
+    assert meeting.Params.parse(p.to_search(), quarters=qs) == p
+    d = meeting.Params.parse({"interval": "20"}, quarters=qs)
+    assert d.seconds("map") > d.seconds("overview") == 20  # a map stays longer than a number by default
+
+
+# ---------------------------------------------------------------- false greens (layout on the demo warehouse)
+@pytest.fixture
+def meeting_page(demo_warehouse):
+    import app  # noqa: F401 - registers the pages
+    from dashboard import db
+    from dashboard import queries as Q
+    from dashboard.pages import meeting as page
+
+    db.configure(demo_warehouse)
+    Q.clear_cache()
+    yield page
+    db.configure(None)
+    Q.clear_cache()
+
+
+def _find(node, ident):
+    if getattr(node, "id", None) == ident:
+        return node
+    kids = getattr(node, "children", None)
+    for k in kids if isinstance(kids, (list, tuple)) else [kids] if kids is not None else []:
+        hit = _find(k, ident)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _text(node) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, (str, int, float)):
+        return str(node).replace("\xa0", " ")
+    kids = getattr(node, "children", None)
+    return "".join(_text(k) for k in (kids if isinstance(kids, (list, tuple)) else [kids])).replace("\xa0", " ")
+
+
+def _classes(node) -> str:
+    out = getattr(node, "className", "") or ""
+    kids = getattr(node, "children", None)
+    for k in kids if isinstance(kids, (list, tuple)) else [kids] if kids is not None else []:
+        if not isinstance(k, str) and k is not None:
+            out += " " + _classes(k)
+    return out
+
+
+def _county_planned(db_path, year):
+    import duckdb
+
+    con = duckdb.connect(str(db_path), read_only=True)
+    code = con.execute("SELECT min(county_code) FROM dim_county WHERE is_poverty_county AND planned_exit_year = ?",
+                       [year]).fetchone()[0]
+    non = con.execute("SELECT min(county_code) FROM dim_county WHERE NOT is_poverty_county").fetchone()[0]
+    con.close()
+    return code, non
+
+
+def test_no_plan_this_year_is_said_in_grey_and_the_cumulative_figure_leads(meeting_page, demo_warehouse):
+    code, _ = _county_planned(demo_warehouse, 2018)
+    root = meeting_page.layout(scope=code, as_of="2019Q4", lang="zh")
+    card = _find(root, "mt-kpi-counties")
+    text = _text(card)
+    assert "2019年：无计划" in text and "年度计划 0" not in text, text
+    assert "mt-grey" in _classes(card)
+    # the status is judged cumulatively: the cumulative figure is the headline, the rule is on the slide
+    assert "累计（2018年以来）" in text and "1个县" in text and "进度正常" in text
+    assert "进度规则：按累计进度评定" in _text(_find(root, "mt-rule"))
+    en = _text(_find(meeting_page.layout(scope=code, as_of="2019Q4", lang="en"), "mt-kpi-counties"))
+    assert "2019: no plan" in en and "Since 2018" in en
+
+
+def test_a_place_without_any_plan_says_no_plan_not_on_track(meeting_page, demo_warehouse):
+    _, non = _county_planned(demo_warehouse, 2018)
+    root = meeting_page.layout(scope=non, as_of="2019Q4", lang="zh")
+    for lv in ("people", "villages", "counties"):
+        text = _text(_find(root, f"mt-kpi-{lv}"))
+        assert "无计划" in text and "进度正常" not in text, (lv, text)
+
+
+def test_presenter_jumps_and_pauses_without_changing_the_link(served_demo):
+    from selenium.webdriver.common.keys import Keys
+
+    duo = served_demo
+    duo.wait_for_page(f"{duo.server_url}/meeting?scope=620000&interval=30&interval_map=50&as_of=2019Q2&lang=zh")
+    duo.wait_for_contains_text("#mt-counter", "1 / ", timeout=20)
+    deadline = time.time() + 5
+    while "theme=" not in duo.driver.current_url and time.time() < deadline:
+        time.sleep(0.2)
+    link = duo.driver.current_url  # the frozen link (written once at open)
+    assert "as_of=2019Q2" in link and "interval_map=50" in link
+    total = int(_counter(duo).split("/")[1])
+    body = duo.find_element("body")
+    body.send_keys(Keys.SPACE)
+    duo.wait_for_contains_text("#mt-paused", "暂停", timeout=5)
+    # number keys: 1 then 0 → slide 10
+    body.send_keys("1")
+    body.send_keys("0")
+    body.send_keys(Keys.ENTER)
+    duo.wait_for_text_to_equal("#mt-counter", f"10 / {total}", timeout=10)
+    # the list: ☰ then an entry
+    duo.find_element("#mt-list").click()
+    duo.wait_for_element(".mt-jump.open", timeout=5)
+    entries = duo.driver.find_elements("css selector", ".mt-go")
+    assert len(entries) == total and "滞后县 1/" in entries[1].text
+    map_at = next(i for i, e in enumerate(entries) if "分县地图" in e.text)
+    entries[map_at].click()
+    duo.wait_for_text_to_equal("#mt-counter", f"{map_at + 1} / {total}", timeout=10)
+    assert "2019年第2季度" in duo.find_element("#mt-asof").text  # the frozen quarter, on every slide
+    body.send_keys(Keys.ARROW_RIGHT)
+    duo.wait_for_text_to_equal("#mt-counter", f"{map_at + 2} / {total}", timeout=10)
+    assert duo.driver.current_url == link
+    assert duo.get_logs() == [], duo.get_logs()
+
+
+def test_each_slide_gets_its_kinds_interval(meeting_page):
+    root = meeting_page.layout(scope="620000", as_of="2019Q2", interval="20", interval_map="50", lang="zh")
+    state = _find(root, "mt-state").data
+    kinds = [s[0] for s in state["slides"]]
+    secs = dict(zip(kinds, state["seconds"]))
+    assert secs["map"] == 50 and secs["overview"] == 20 and secs["unit"] == 20
+    assert _find(root, "mt-tick").interval == 20_000

@@ -40,9 +40,9 @@ for (const el of scope) {
   }
 }
 // the title's text against the controls
-const ctl = document.querySelector('#mt-controls').getBoundingClientRect();
+const ctl = document.querySelector('.mt-controls').getBoundingClientRect();
 const range = document.createRange();
-range.selectNodeContents(document.querySelector('#mt-title'));
+range.selectNodeContents(document.querySelector('#mt-title') || document.querySelector('#mt-slide h1'));
 for (const r of range.getClientRects()) {
   if (r.right > ctl.left - 1 && r.left < ctl.right && r.bottom > ctl.top && r.top < ctl.bottom)
     out.push('title under controls ' + box(r) + ' vs ' + box(ctl));

@@ -232,9 +232,12 @@ def _slide(sl: meeting.Slide, fx, p: meeting.Params, idx: int, bc, bv):
 
 @lru_cache(maxsize=64)
 def _label_points(code: str, level: str) -> tuple:
-    """Place names for the map of `code`: the prefectures on the province map, the counties on a prefecture's
-    (where they fit); at each shape's representative point."""
-    from shapely.geometry import shape
+    """Place names for the map of `code` (the prefectures on the province map, the counties on a prefecture's)
+    at each shape's representative point, where they fit: largest shapes first, a name is left out when its
+    box (at the big-screen font, on a 1280×720 screen) would overlap one already placed."""
+    import math
+
+    from shapely.geometry import box, shape
 
     from dashboard.geoprep import map_geometry
 
@@ -243,10 +246,25 @@ def _label_points(code: str, level: str) -> tuple:
         feats = g["prefectures"]["features"]
     else:
         feats = [x for x in g["counties"]["features"] if x["properties"].get("prefecture_code") == code]
-    out = []
-    for feat in feats:
-        pt = shape(feat["geometry"]).representative_point()
-        out.append((feat["properties"]["name"], round(pt.x, 4), round(pt.y, 4)))
+    shapes = [(x["properties"]["name"], shape(x["geometry"])) for x in feats]
+    if not shapes:
+        return ()
+
+    def merc(lon, lat):
+        return math.radians(lon), math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    xs, ys = zip(*(merc(*pt) for _, s in shapes for pt in (s.bounds[:2], s.bounds[2:])))
+    px = 560 / (max(ys) - min(ys))  # map units → pixels: the map is about 560 px high on a 720 px screen
+    placed, out = [], []
+    for name, s in sorted(shapes, key=lambda x: -x[1].area):
+        pt = s.representative_point()
+        x, y = merc(pt.x, pt.y)
+        w, h = (len(name) * 19 + 6) / px / 2, 26 / px / 2
+        b = box(x - w, y - h, x + w, y + h)
+        if any(b.intersects(o) for o in placed):
+            continue
+        placed.append(b)
+        out.append((name, round(pt.x, 4), round(pt.y, 4)))
     return tuple(out)
 
 
