@@ -220,7 +220,8 @@ def big_screen(fig: dict, *, background: str, text: str, classes: list[str] | No
         data.append(dict(type="scattergeo", mode="text", lon=[x[1] for x in labels], lat=[x[2] for x in labels],
                          text=[x[0] for x in labels], hoverinfo="skip", showlegend=False, meta="labels",
                          textfont=dict(size=18, color=label_color or text, family=theme.FONT, weight=700,
-                                       shadow=f"0 0 3px {background}")))
+                                       shadow=", ".join(f"{x}px {y}px 2px {background}"
+                                                        for x in (-1, 1) for y in (-1, 1)))))
     return {"data": data, "layout": layout}
 
 

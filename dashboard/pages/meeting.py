@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import traceback
 from functools import lru_cache
 
@@ -51,6 +52,15 @@ def _style(theme_name: str) -> dict:
 def _num(text: str, cls: str = "") -> html.Span:
     """A number with its unit, never broken across lines."""
     return html.Span(str(text).replace(" ", "\u00a0"), className=f"mt-num {cls}".strip())
+
+
+def _big(text: str) -> html.Span:
+    """A headline figure: the number large, its unit smaller, on one line ('89.7万人', '1,890,000 people')."""
+    m = re.match(r"^([\d.,]+)\s*(.*)$", str(text))
+    if not m:
+        return _num(text)
+    return html.Span([m.group(1), html.Span(("\u00a0" if " " in text else "") + m.group(2), className="mt-unit")],
+                     className="mt-num")
 
 
 def _behind_lists(fx):
@@ -146,7 +156,7 @@ def _kpi(level: str, k: dict, year: int, lang: str) -> html.Div:
     return html.Div(className=f"mt-kpi {cls}", id=f"{P}-kpi-{level}", children=[
         html.Div([t(f"level_{level}", lang), " · ", t("mt_cum_head", lang, start=settings.PLAN_START_YEAR)],
                  className="mt-kpi-label"),
-        html.Div(_num(fmt_count(k["cum_actual"], level, lang)), className="mt-kpi-value"),
+        html.Div(_big(fmt_count(k["cum_actual"], level, lang)), className="mt-kpi-value"),
         html.Div(sub, className="mt-kpi-sub"),
         year_line,
         html.Div(f"{theme.RAG_SYMBOL.get(status, '')} {t('rag_' + status, lang)}",
