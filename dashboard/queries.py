@@ -581,6 +581,7 @@ def warning_rows(county: str | None, scope: frozenset, limit: int = 20_000) -> p
             WHERE w.as_of = {_LATEST_WARNINGS} AND w.county_code = $county AND list_contains($scope, w.county_code)
             ORDER BY w.village_code, w.household_id, w.rule LIMIT $limit""",
         {"county": county or "", "scope": sorted(scope), "limit": limit},
+    )
 
 
 # ---------------------------------------------------------------- status history (dashboard.status_history)
