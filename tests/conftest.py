@@ -71,6 +71,23 @@ def http_login(base: str, name: str | None = None, password: str | None = None):
     return s
 
 
+def client_login(server, name: str | None = None, password: str | None = None):
+    """A Flask test client of `server` logged in through the real login form (the province leader by default),
+    holding the CSRF cookie's value in `.csrf` for the X-CSRFToken header Dash's callbacks need."""
+    import re
+
+    if name is None:
+        name, role, scope = BROWSER_USER
+        password = ensure_user(name, role, scope)
+    c = server.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
+    r = c.post("/login", data={"username": name, "password": password, "csrf_token": token})
+    assert r.status_code == 302 and "/login" not in r.headers["Location"], (r.status_code, r.text[:300])
+    c.get("/", headers={"Accept": "text/html"})  # the page sets the CSRF cookie
+    c.csrf = c.get_cookie("_csrf_token").value
+    return c
+
+
 @pytest.fixture(scope="session")
 def tiny_inputs(tmp_path_factory) -> Path:
     return write_tiny_inputs(tmp_path_factory.mktemp("tiny") / "inputs")

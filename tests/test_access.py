@@ -311,10 +311,11 @@ def test_downloads_hold_only_the_users_counties(site):
                 assert "东乡族自治县" not in raw.decode("utf-8-sig") and "622926" not in raw.decode("utf-8-sig"), chart
     import pandas as pd
 
-    m = pd.read_csv(io.BytesIO(file_of(download(site, dingxi, "map", "csv"))), dtype=str)
-    assert set(m["county_code"]) == mine  # exactly the analyst's counties (oracle: dim_county in DuckDB)
-    m = pd.read_csv(io.BytesIO(file_of(download(site, linxia, "map", "csv"))), dtype=str)
-    assert DONGXIANG in set(m["county_code"])
+    code = "县代码"  # the map CSV's county code column, under its screen header (self-describing files)
+    m = pd.read_csv(io.BytesIO(file_of(download(site, dingxi, "map", "csv"))), dtype=str, encoding="utf-8-sig")
+    assert set(m[code]) == mine  # exactly the analyst's counties (oracle: dim_county in DuckDB)
+    m = pd.read_csv(io.BytesIO(file_of(download(site, linxia, "map", "csv"))), dtype=str, encoding="utf-8-sig")
+    assert DONGXIANG in set(m[code])
     # an image export: the 定西 ranking's SVG names 定西's counties, never 东乡; 临夏's names 东乡
     svg = file_of(download(site, dingxi, "ranking", "svg", filters={"prefecture": DINGXI})).decode()
     assert "东乡族自治县" not in svg and "安定区" in svg

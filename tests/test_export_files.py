@@ -27,8 +27,9 @@ def _use(warehouse):
 @pytest.fixture(scope="module")
 def client():
     import app as app_module
+    from tests.conftest import client_login
 
-    yield app_module.app.server.test_client()
+    yield client_login(app_module.app.server)  # a province-wide user, through the login form
     db.configure(None)
     Q.clear_cache()
 

@@ -138,7 +138,7 @@ def test_id_mask_leaves_at_least_100000_candidates_everywhere(evil_warehouse):
     for village in ("620103001001", "622926001001", "622926001002"):
         hh = Q.households(f, village, scope)
         seen += [(m, village[:6]) for m in hh["head_id_number"]]
-    rej = Q.reject_samples()
+    rej = Q.reject_samples(scope)
     rej = rej[rej["column_name"] == "head_id_number"]
     seen += [(m, "622926") for m in rej["value"] if len(m) == 18]
     assert len(seen) >= 6 and len(rej) >= 2
@@ -152,7 +152,7 @@ def test_masks_never_start_a_formula(evil_warehouse):
     scope = Q.viewer_scope()
     f = Q.resolve(Filters.parse({"as_of": "2019Q4"}))
     hh = pd.concat([Q.households(f, v, scope) for v in ("620103001001", "622926001001", "622926001002")])
-    rej = Q.reject_samples()
+    rej = Q.reject_samples(scope)
     masked = list(hh["head_name"]) + list(hh["head_id_number"]) + list(
         rej[rej["column_name"].isin(["head_name", "head_id_number"])]["value"])
     assert masked
@@ -187,14 +187,15 @@ DOWNLOADS = [  # (page context, chart) as the pages' buttons ask for them
 
 
 def post_download(client, chart: str, fmt: str, ctx: dict, query: dict) -> tuple[str, bytes]:
-    """POST the download callback as the browser does on a button click: (file name, bytes)."""
+    """POST the download callback as the browser does on a button click: (file name, bytes). `client`: logged
+    in (tests.conftest.client_login)."""
     bid = {"chart": chart, "fmt": fmt, "type": "dl"}
     body = {"output": "download.data", "outputs": {"id": "download", "property": "data"},
             "inputs": [[{"id": bid, "property": "n_clicks", "value": 1}]],
             "state": [{"id": "page-filters", "property": "data", "value": query},
                       {"id": "page-ctx", "property": "data", "value": ctx}],
             "changedPropIds": [json.dumps(bid, sort_keys=True, separators=(",", ":")) + ".n_clicks"]}
-    r = client.post("/_dash-update-component", json=body)
+    r = client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": client.csrf})
     assert r.status_code == 200, r.data[:500]
     data = r.get_json()["response"]["download"]["data"]
     return data["filename"], base64.b64decode(data["content"]) if data.get("base64") else data["content"].encode()
@@ -203,8 +204,9 @@ def post_download(client, chart: str, fmt: str, ctx: dict, query: dict) -> tuple
 @pytest.fixture(scope="module")
 def download(evil_warehouse):
     import app as app_module
+    from tests.conftest import client_login
 
-    client = app_module.app.server.test_client()
+    client = client_login(app_module.app.server)  # a province-wide user, through the login form
     return lambda chart, fmt, ctx, query: post_download(client, chart, fmt, ctx, query)
 
 
