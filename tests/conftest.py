@@ -21,6 +21,11 @@ def pytest_configure(config):
     folder = Path(tempfile.mkdtemp(prefix="gansu-appstore-"))
     os.environ["GANSU_APP_DB"] = f"sqlite:///{folder / 'app.sqlite'}"
     os.environ.setdefault("GANSU_SECRET_KEY", os.urandom(32).hex())
+    # the heavy-export limiter's file locks: this run's own folder, not the machine-wide default that other
+    # test runs and servers share (their exports would take this run's one slot: "busy", no file)
+    from etl import paths
+
+    os.environ["GANSU_HEAVY_LOCK_DIR"] = paths.HEAVY_LOCK_DIR = str(folder / "export-locks")
 
 
 def ensure_user(name: str, role: str = "leader", scope: str = "620000", pii: bool = False) -> str:
