@@ -47,7 +47,7 @@ def gunicorn(warehouse: Path, workers: int = 2, threads: int = 4):
         while True:
             assert proc.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
             with contextlib.suppress(requests.RequestException):
-                if requests.get(base + "/_dash-dependencies", timeout=5).ok:
+                if requests.get(base + "/healthz", timeout=5).ok:  # (every other route needs a login)
                     break
             time.sleep(0.2)
         yield base
@@ -311,21 +311,24 @@ def test_heavy_exports_one_per_client_and_node_busy_answer(demo_warehouse):
     others say "busy" at once instead of holding the second core; when it is done, the next one is built.
     (The demo warehouse: a deck long enough that the three requests overlap.)"""
     with gunicorn(demo_warehouse, workers=2) as base:
-        deps = requests.get(base + "/_dash-dependencies", timeout=30).json()
+        from tests.conftest import http_login
+
+        client = http_login(base)  # one signed-in client (the limiter's key), through the login form
+        deps = client.get(base + "/_dash-dependencies", timeout=30).json()
         body = export_body(deps, "report", "pptx")
         barrier = threading.Barrier(3)
 
         def ask(_):
             barrier.wait()
             t0 = time.monotonic()
-            r = requests.post(base + "/_dash-update-component", json=body, timeout=120)
+            r = client.post(base + "/_dash-update-component", json=body, timeout=120)
             return r.status_code, r.text, time.monotonic() - t0
 
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(3) as ex:
             answers = list(ex.map(ask, range(3)))
-        again = requests.post(base + "/_dash-update-component", json=body, timeout=120)
+        again = client.post(base + "/_dash-update-component", json=body, timeout=120)
     built = [a for a in answers if a[0] == 200 and '"content"' in a[1]]
     busy = [a for a in answers if a[0] == 200 and "export-status" in a[1] and '"content"' not in a[1]]
     assert len(built) == 1 and len(busy) == 2, [(a[0], a[1][:200]) for a in answers]
