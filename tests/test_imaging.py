@@ -116,26 +116,3 @@ def test_offline_map_export(tmp_path):
     a = np.asarray(im).astype(int)
     reds = int(((a[..., 0] > 150) & (a[..., 1] < 60) & (a[..., 2] < 70)).sum())
     assert reds > 10000, "map drew no polygon (topojson not found offline?)"
-
-
-def _render_in_child(out_path: str) -> None:
-    with open(out_path, "wb") as fh:
-        fh.write(imaging.render(_text_figure("子进程"), "svg"))
-
-
-def test_a_forked_server_process_renders_after_the_parent_started_kaleido(tmp_path):
-    """A server forked from a process that already rendered (dash_duo_mp after an in-process export, a
-    pre-fork web server) inherits kaleido's 'running' flag but not its thread: it must start its own."""
-    import multiprocessing
-
-    assert imaging.render(_text_figure("父进程"), "svg").lstrip().startswith(b"<svg")  # kaleido runs here
-    out = tmp_path / "child.svg"
-    child = multiprocessing.get_context("fork").Process(target=_render_in_child, args=(str(out),))
-    child.start()
-    child.join(timeout=60)
-    hung = child.is_alive()
-    if hung:
-        child.kill()
-        child.join()
-    assert not hung, "the forked process waited forever on the parent's kaleido server"
-    assert child.exitcode == 0 and out.read_bytes().lstrip().startswith(b"<svg")
