@@ -67,11 +67,12 @@ def init_app(app: dash.Dash) -> None:
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()", "browsing-topics": "()"},
     )
 
-    @server.before_request
     def _bound_body():
         n = flask.request.content_length
         if n is not None and n > paths.MAX_REQUEST_BYTES:
             flask.abort(413)
+
+    server.before_request_funcs.setdefault(None, []).insert(0, _bound_body)  # before the login guard too
 
     @server.after_request
     def _headers(resp: flask.Response):
