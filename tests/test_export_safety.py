@@ -59,7 +59,7 @@ def _evil_inputs(folder):
         name_col = HOUSEHOLD_HEADER.index("head_name")
         for i, r in enumerate(rows[1:5]):
             r[name_col] = EVIL[i]
-        if quarter == "2019Q4":  # rejected rows: an ID of the wrong form and one with a wrong check digit
+        if quarter == "2019Q4":  # rejected rows: two IDs of the wrong form
             # (an ID number holding '=' or letters stops the whole load in etl/validate.py: a DuckDB cast error)
             bad = list(rows[1])
             idn = bad[HOUSEHOLD_HEADER.index("head_id_number")]
@@ -68,7 +68,8 @@ def _evil_inputs(folder):
             bad2 = list(rows[2])
             bad2[0] = "H8"
             idn = bad2[HOUSEHOLD_HEADER.index("head_id_number")]
-            bad2[HOUSEHOLD_HEADER.index("head_id_number")] = idn[:17] + ("0" if idn[17] != "0" else "1")
+            # (a wrong check digit loads with a warning since etl_warnings: a second wrong form instead)
+            bad2[HOUSEHOLD_HEADER.index("head_id_number")] = idn[:16] + "XX"
             rows.append(bad2)
         write_csv(folder / f"households_{quarter}.csv", rows)
     return folder

@@ -55,8 +55,9 @@ def page_status(path: str) -> int:
 def _not_found_status(response):
     """The app's page (the header and the 404 page render in the browser) with the status it deserves."""
     if (request.method != "GET" or response.status_code != 200 or response.mimetype != "text/html"
-            or request.path.startswith(("/_dash", "/assets", "/_reload", "/_favicon"))):
-        return response
+            or request.path.startswith(("/_dash", "/assets", "/_reload", "/_favicon"))
+            or request.url_rule is None or request.url_rule.rule not in ("/", "/<path:path>")):
+        return response  # only Dash's page routes: /login, /account/tokens … are Flask's own
     try:
         response.status_code = page_status(request.path)
     except db.WarehouseMissing:
