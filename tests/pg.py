@@ -39,7 +39,7 @@ def postgres_server():
         pw = pwd.getpwnam(user)
         os.chown(folder, pw.pw_uid, pw.pw_gid)
         os.chmod(folder, 0o700)
-        run_as = ["runuser", "-u", user, "--"]
+        run_as = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", user, "--"]
     data, sock, port = os.path.join(folder, "data"), folder, _free_port()
     env = dict(os.environ, LC_ALL="C.UTF-8", LANG="C.UTF-8")
     subprocess.run(run_as + [f"{bindir}/initdb", "-D", data, "-U", "gansu", "--auth=trust", "-E", "UTF8",
