@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.conftest import http_login, serving
+from tests.conftest import ensure_user, http_login, serving
 
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots" / "analyst"
 
@@ -20,7 +20,9 @@ def served(tiny_warehouse, dash_duo):
 
 def _status(duo, path: str) -> int:
     """HTTP status of a page for a logged-in user."""
-    return http_login(duo.server.url).get(duo.server.url + path, timeout=10, allow_redirects=False).status_code
+    # its own user: resetting the browser user's password (ensure_user) would end the browser's session
+    client = http_login(duo.server.url, "status-check", ensure_user("status-check"))
+    return client.get(duo.server.url + path, timeout=10, allow_redirects=False).status_code
 
 
 def _errors(duo) -> list:

@@ -188,6 +188,7 @@ def test_a_village_name_holding_a_link_renders_as_text(tmp_path):
     with _gunicorn(wh) as base:
         drv = _browser()
         try:
+            browser_login(drv, base)
             drv.get(base + "/village/622926001001")
             assert _drawn(drv, "#vi-history .main-svg .gtitle")
             time.sleep(0.5)
