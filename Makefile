@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DB ?= data/warehouse.duckdb
 DEMO ?= data/demo
-APT_PACKAGES := chromium chromium-driver fonts-noto-cjk postgresql libreoffice-writer-nogui libreoffice-impress-nogui poppler-utils
+APT_PACKAGES := chromium chromium-driver fonts-noto-cjk postgresql nginx libreoffice-writer-nogui libreoffice-impress-nogui poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test setup setup-test system warehouse geo demo lint bench plotly-bundle clean
