@@ -450,7 +450,7 @@ def main(argv=None) -> dict:
         ["drained node's /healthz", r["drained_node_healthz"]],
         *[[f"p95 {k} (n)", f"{v['p95']} ms ({v['n']})"] for k, v in r["p95_ms"].items()],
         ["session from node 1 on the others", json.dumps(r["session_on_other_nodes"])],
-        ["same callback map on every node", r["same_callbacks_on_every_node"]],
+        ["same callback map on every node", str(r["same_callbacks_on_every_node"])],
     ]))
     print(json.dumps(r, indent=1))
     return r
