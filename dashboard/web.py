@@ -107,7 +107,7 @@ class _ChunkedLimit:
 
 def healthz():
     """For operators and load balancers: which warehouse this worker serves. No data, no login.
-    A cluster node that is draining or has no verified version answers 503 (deploy/README.md)."""
+    A cluster node that is draining or has no verified version answers 503 (README "Running on several machines")."""
     ok, why = db.available()
     try:
         body = {"status": why, **db.status()}
