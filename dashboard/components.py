@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import json
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import dash
 from dash import dcc, html
 
 from dashboard import auth, progress, settings, theme
 from dashboard.charts import CHARTS
 from dashboard.filters import CTYPES, DEEP, LEVELS, PATHWAYS, Filters, Quarter
 from dashboard.i18n import fmt_count, fmt_date, fmt_pct, quarter_label, t
+
+ASSETS = Path(__file__).resolve().parent / "assets"
 
 
 def href(path: str, f: Filters, **override) -> str:
@@ -47,11 +56,43 @@ def notices(f: Filters, extra: list[str] | None = None):
     return html.Div([html.Div(n, className="notice") for n in items]) if items else None
 
 
-def _dd(id_, label, options, value, clearable=False):
+def dd_text(lang: str) -> dict:
+    """A dropdown's own words (placeholder, search box, "no options") in the UI language."""
+    return {"placeholder": t("dd_placeholder", lang), "labels": {
+        "search": t("dd_search", lang), "clear_search": t("dd_clear_search", lang),
+        "clear_selection": t("dd_clear_selection", lang), "no_options_found": t("dd_no_options", lang),
+        "select_all": t("dd_select_all", lang), "deselect_all": t("dd_deselect_all", lang),
+        "selected_count": t("dd_selected_count", lang, num_selected="{num_selected}")}}
+
+
+def _dd(id_, label, options, value, clearable=False, lang="zh"):
     return html.Div(className="ctl", children=[
         html.Label(label, htmlFor=id_),
-        dcc.Dropdown(id=id_, options=options, value=value, clearable=clearable, searchable=True),
+        dcc.Dropdown(id=id_, options=options, value=value, clearable=clearable, searchable=True, **dd_text(lang)),
     ])
+
+
+def page_lang() -> str:
+    """The language of the page being rendered: the URL's `lang` (the router's callback or the page request)."""
+    from flask import has_request_context, request
+
+    try:  # the pages router's callback: the location is among its inputs
+        search = dash.callback_context.inputs.get("_pages_location.search") or ""
+    except Exception:  # noqa: BLE001 - not in a callback: the page request itself
+        search = request.query_string.decode("ascii", "replace") if has_request_context() else ""
+    v = parse_qs(str(search)[:2000].lstrip("?")).get("lang", [""])[-1]
+    return "en" if v == "en" else "zh"
+
+
+def page_title(key: str):
+    """A page's browser-tab title in the page's language (dash.register_page calls it on each render)."""
+    def title(**_path):
+        try:
+            lang = page_lang()
+        except Exception:  # noqa: BLE001 - a title never breaks a page
+            lang = "zh"
+        return f"{t('app_short', lang)} · {t(key, lang)}"
+    return title
 
 
 ALL_FIELDS = ("prefecture", "ctype", "deep", "pathway", "as_of", "level")
@@ -65,7 +106,7 @@ def filter_bar(f: Filters, prefectures, counties, quarters, *, prefix: str, fiel
     pref_opts = [{"label": t("province", lang), "value": allv}] + [
         {"label": n, "value": c} for c, n in zip(prefectures["prefecture_code"], prefectures["prefecture_name"])]
     ctls = [
-        _dd(f"{prefix}-prefecture", t("f_prefecture", lang), pref_opts, f.prefecture or allv),
+        _dd(f"{prefix}-prefecture", t("f_prefecture", lang), pref_opts, f.prefecture or allv, lang=lang),
     ]
     if show_county:
         c = counties
@@ -75,16 +116,16 @@ def filter_bar(f: Filters, prefectures, counties, quarters, *, prefix: str, fiel
         ctls.append(_dd(f"{prefix}-county", t("f_county", lang),
                         [{"label": t("all", lang), "value": allv}]
                         + [{"label": n, "value": k} for k, n in zip(c["county_code"], c["county_name"])],
-                        f.county or allv))
+                        f.county or allv, lang=lang))
     ctls += [
         _dd(f"{prefix}-ctype", t("f_ctype", lang), [{"label": t("all", lang), "value": allv}]
-            + [{"label": t(f"ctype_{x}", lang), "value": x} for x in CTYPES], f.ctype or allv),
+            + [{"label": t(f"ctype_{x}", lang), "value": x} for x in CTYPES], f.ctype or allv, lang=lang),
         _dd(f"{prefix}-deep", t("f_deep", lang), [{"label": t("all", lang), "value": allv}]
-            + [{"label": t(f"deep_{x}", lang), "value": x} for x in DEEP], f.deep or allv),
+            + [{"label": t(f"deep_{x}", lang), "value": x} for x in DEEP], f.deep or allv, lang=lang),
         _dd(f"{prefix}-pathway", t("f_pathway", lang), [{"label": t("pw_all", lang), "value": allv}]
-            + [{"label": t(f"pw_{p}", lang), "value": p} for p in PATHWAYS], f.pathway),
+            + [{"label": t(f"pw_{p}", lang), "value": p} for p in PATHWAYS], f.pathway, lang=lang),
         _dd(f"{prefix}-as-of", t("f_as_of", lang), [{"label": quarter_label(Quarter.parse(q), lang), "value": q} for q in quarters],
-            f.as_of and f.as_of.label),
+            f.as_of and f.as_of.label, lang=lang),
     ]
     keep = {"prefecture": "prefecture", "county": "county", "ctype": "ctype", "deep": "deep",
             "pathway": "pathway", "as-of": "as_of"}
@@ -123,7 +164,7 @@ def kpi_card(level: str, k: dict, f: Filters):
                          if status not in ("none", "year_end") else "")),
         ], id=f"kpi-{level}-status"),
         html.Div(className="kpi-cum", children=[
-            html.Span(cum_label + "："),
+            html.Span(cum_label + t("colon", lang)),
             html.B(fmt_count(k["cum_actual"], level, lang), id=f"kpi-{level}-cum"),
             html.Span(f" / {t('kpi_total', lang)} {fmt_count(k['total'], level, lang)} · {fmt_pct(cum_completion, lang)}",
                       id=f"kpi-{level}-total"),
@@ -139,7 +180,7 @@ def rule_text(f: Filters, share: float, basis: str, basis_year, as_of: str) -> h
 def download_buttons(chart: str, lang: str):
     fmts = ["csv", "xlsx"] + (["png", "svg", "pdf"] if CHARTS[chart].image else [])
     return html.Div(className="dl", children=[
-        html.Span(t("download", lang) + "："),
+        html.Span(t("download", lang) + t("colon", lang)),
         *[html.Button(fmt.upper(), id={"type": "dl", "chart": chart, "fmt": fmt}, className="btn-dl", n_clicks=0)
           for fmt in fmts],
     ])
@@ -153,10 +194,15 @@ GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "showSendToCloud": Fal
                 "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 
+def graph_config(lang: str) -> dict:
+    """The modebar in the UI language: plotly.js's own zh-CN locale (assets/plotly-locale-zh-cn.js)."""
+    return dict(GRAPH_CONFIG, locale="zh-CN" if lang != "en" else "en")
+
+
 def graph_card(chart: str, graph_id: str, lang: str, extra=None, height: int = 420, config: dict | None = None,
                cls: str = "", figure: dict | None = None):
     """A chart with its tools. `figure` comes with the page; a map's figure is attached in the browser."""
-    cfg = dict(GRAPH_CONFIG, **(config or {}))
+    cfg = dict(graph_config(lang), **(config or {}))
     graph = dcc.Graph(id=graph_id, config=cfg, style={"height": f"{height}px"},
                       **({"figure": figure} if figure is not None else {}))
     return html.Section(className=f"card {cls}", children=[
@@ -175,3 +221,74 @@ def table_card(chart: str, title: str, subtitle: str, lang: str, grid):
 
 def message(text: str, kind: str = "empty"):
     return html.Div(text, className=f"message message-{kind}", role="status")
+
+
+# ---------------------------------------------------------------- grids (AG Grid)
+@functools.cache
+def grid_locale_zh() -> dict:
+    """AG Grid's own zh-CN locale (@ag-grid-community/locale, assets/locale/SOURCE.md); "of" reads as 共 in the
+    pager ("1 至 10 共 190", "第 1 页 共 19")."""
+    text = json.loads((ASSETS / "locale" / "ag-grid-zh-CN.json").read_text("utf-8"))
+    return text | {"of": "共", "page": "页"}
+
+
+CJK_PX, ASCII_PX, CELL_CHROME_PX = 15, 8.5, 34  # 14 px text; padding both sides
+
+
+def _text_px(s: str) -> float:
+    return sum(CJK_PX if ord(ch) > 0x2E7F else ASCII_PX for ch in s)
+
+
+def _cell(v):
+    """A grid cell: dates as dates (2018-07-09), times without the T (2026-12-01 09:30:00)."""
+    if isinstance(v, dt.datetime) or (hasattr(v, "to_pydatetime") and hasattr(v, "hour")):
+        v = v.to_pydatetime() if hasattr(v, "to_pydatetime") else v
+        return v.date().isoformat() if not (v.hour or v.minute or v.second) else v.isoformat(sep=" ")[:19]
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return v
+
+
+def grid_props(df, columns: list[dict], lang: str) -> dict:
+    """rowData, columnDefs (each column at least as wide as its longest cell, headers wrapped, never cut) and the
+    grid's own words in the UI language."""
+    rows = df.astype(object).where(df.notna(), None).to_dict("records")
+    rows = [{k: _cell(v) for k, v in r.items()} for r in rows]
+    cols = []
+    for c in columns:
+        longest = max([_text_px(str(r.get(c["field"]) if r.get(c["field"]) is not None else ""))
+                       for r in rows[:500]] or [0])
+        head = max([_text_px(w) for w in str(c.get("headerName", "")).split()] or [0])  # a header wraps at spaces
+        width = int(min(max(longest, head + 26) + CELL_CHROME_PX, 320))
+        cols.append({"minWidth": max(width, 80), **c})
+    return {"rowData": rows, "columnDefs": cols,
+            "localeText": grid_locale_zh() if lang != "en" else None}
+
+
+GRID_COL_DEFAULTS = {"sortable": True, "filter": True, "resizable": True, "wrapHeaderText": True,
+                     "autoHeaderHeight": True}
+
+
+# ---------------------------------------------------------------- ranking as a table (keyboard route)
+def ranking_table(df, f: Filters, lang: str, *, county_level: bool):
+    """The ranking chart's rows as a table with real links: a prefecture opens the prefecture view, a county its
+    page (Tab + Enter reach every place the chart shows)."""
+    if df is None or df.empty:
+        return None
+    d = df[df["plan"].fillna(0) > 0].sort_values("completion", ascending=False)
+    body = []
+    for i, r in enumerate(d.itertuples(index=False), 1):
+        link = href(f"/county/{r.code}", f) if county_level else href("/", f, prefecture=r.code, county=None)
+        body.append(html.Tr([
+            html.Td(str(i)),
+            html.Td(dcc.Link(str(r.name), href=link, id=f"rank-link-{r.code}", className="rank-link")),
+            html.Td(fmt_pct(r.completion, lang)),
+            html.Td(f"{fmt_count(r.actual, f.level, lang)} / {fmt_count(r.plan, f.level, lang)}"),
+            html.Td(t(f"rag_{r.status}", lang)),
+        ]))
+    head = html.Tr([html.Th(t(k, lang), scope="col") for k in
+                    ("rank_col_rank", "rank_col_place", "rank_col_progress", "rank_col_actual", "col_status")])
+    return html.Details(className="rank-table", id="rank-table", children=[
+        html.Summary(t("rank_table", lang)),
+        html.Table([html.Thead(head), html.Tbody(body)]),
+    ])

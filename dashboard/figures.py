@@ -17,7 +17,7 @@ import math
 import pandas as pd
 
 from dashboard import settings, theme
-from dashboard.i18n import fmt_count, fmt_number, fmt_pct, t
+from dashboard.i18n import fmt_count, fmt_number, fmt_pct, t, value_label
 from dashboard.metrics import MAP_METRICS
 
 
@@ -301,26 +301,39 @@ def pathways_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -
 
 
 # ---------------------------------------------------------------- county / village details
+BREAKDOWN_HEIGHT = 640  # three panels stacked: every category gets its own labelled row
+
+
 def breakdown_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -> dict:
+    """df: dimension, category, households. Status, household type and main cause stacked (one panel each, as
+    tall as its categories), each category's label on its row (all ticks listed: plotly drops labels that
+    crowd otherwise), register values in the UI language."""
     if df.empty:
         return empty_figure(t("empty", lang), title, subtitle)
-    dims = ["status", "attribute", "cause"]
-    spacing = 0.12
-    width = (1 - spacing * (len(dims) - 1)) / len(dims)
-    traces, axes, titles = [], {}, []
+    dims = [d for d in ("status", "attribute", "cause") if (df["dimension"] == d).any()]
+    rows = {d: int((df["dimension"] == d).sum()) for d in dims}
+    gap = 0.07  # room for a panel's heading
+    span = 1 - gap * len(dims)
+    traces, axes, titles, top = [], {}, [], 1.0
     for i, dim in enumerate(dims):
         s = df[df["dimension"] == dim].sort_values("households")
         n = "" if i == 0 else str(i + 1)
-        left = i * (width + spacing)
-        traces.append(dict(type="bar", y=esc_all(s["category"]), x=s["households"], orientation="h", xaxis=f"x{n}",
-                           yaxis=f"y{n}", marker=dict(color=theme.BLUE), textposition="auto", showlegend=False,
-                           text=[fmt_count(v, "households", lang) for v in s["households"]],
+        labels = esc_all([value_label(c, lang) for c in s["category"]])
+        high = top - gap
+        low = high - span * rows[dim] / sum(rows.values())
+        traces.append(dict(type="bar", y=labels, x=s["households"], orientation="h", xaxis=f"x{n}",
+                           yaxis=f"y{n}", marker=dict(color=theme.BLUE), textposition="outside", cliponaxis=False,
+                           showlegend=False, text=[fmt_count(v, "households", lang) for v in s["households"]],
                            hovertemplate="%{y}: %{text}<extra></extra>"))
-        axes[f"xaxis{n}"] = dict(anchor=f"y{n}", domain=[left, 1.0 if i == len(dims) - 1 else left + width])
-        axes[f"yaxis{n}"] = dict(anchor=f"x{n}", domain=[0.0, 1.0])
-        titles.append(dict(text=t(f"dim_{dim}", lang), x=left + width / 2, xref="paper", xanchor="center", y=1.0,
-                           yref="paper", yanchor="bottom", showarrow=False, font=dict(size=16)))
-    return _figure(traces, title, subtitle, 380, margin=dict(l=110, r=20, t=100, b=30), annotations=titles, **axes)
+        axes[f"xaxis{n}"] = dict(anchor=f"y{n}", domain=[0.0, 1.0], gridcolor=theme.LIGHT_GREY,
+                                 range=[0, float(s["households"].max() or 1) * 1.25], showticklabels=False)
+        axes[f"yaxis{n}"] = dict(anchor=f"x{n}", domain=[max(low, 0.0), high], automargin=True,
+                                 tickmode="array", tickvals=labels, ticktext=labels, tickfont=dict(size=13))
+        titles.append(dict(text=t(f"dim_{dim}", lang), x=0, xref="paper", xanchor="left", y=high, yref="paper",
+                           yanchor="bottom", showarrow=False, font=dict(size=15)))
+        top = low
+    return _figure(traces, title, subtitle, BREAKDOWN_HEIGHT, margin=dict(l=20, r=30, t=90, b=20),
+                   annotations=titles, bargap=0.25, **axes)
 
 
 def _round_step(top: float) -> float:
@@ -363,6 +376,7 @@ def history_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str, as
         traces, title, subtitle, 400,
         xaxis=dict(anchor="y", domain=[0.0, 0.92], type="category"),
         yaxis=dict(anchor="x", domain=[0.0, 1.0], gridcolor=theme.LIGHT_GREY, rangemode="tozero"),
-        yaxis2=dict(anchor="x", overlaying="y", side="right", range=[0, top], dtick=step, tick0=0,
+        # a little headroom over the top tick: its label stays clear of the legend above the plot
+        yaxis2=dict(anchor="x", overlaying="y", side="right", range=[0, top + step * 0.2], dtick=step, tick0=0,
                     tickformat=".0%" if step >= 0.01 else ".1%", showgrid=False),
         shapes=shapes, annotations=notes)

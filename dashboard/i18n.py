@@ -173,7 +173,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "mt_overview": ("{name} · {year}脱贫攻坚进度", "{name} · {year} progress"),
     "mt_counties_behind": ("脱贫人口进度滞后的贫困县", "Counties behind"),
     "mt_none": ("无", "none"),
-    "mt_behind_title": ("进度滞后：{counties} 个县 · {villages} 个村", "Behind schedule：{counties} counties · {villages} villages"),
+    "mt_behind_title": ("进度滞后：{counties} 个县 · {villages} 个村", "Behind schedule: {counties} counties · {villages} villages"),
     "mt_exited_since": ("累计脱贫", "Exited since 2018"),
     "mt_progress": ("进度", "Progress"),
     "mt_no_county_behind": ("没有进度滞后的贫困县", "No county behind"),
@@ -307,6 +307,71 @@ CATALOG: dict[str, tuple[str, str]] = {
     "mt_list_behind": ("滞后县", "Counties behind"),
     "mt_list_villages": ("滞后村", "Villages behind"),
     "mt_q_count": ("{n}个季度", "{n} quarters"),
+    # analyst's screen, widgets and values (issue 13 item 5)
+    "tab_overview": ("总览", "Overview"),
+    "tab_county": ("县", "County"),
+    "tab_village": ("村", "Village"),
+    "tab_data": ("数据与来源", "Data & sources"),
+    "tab_not_found": ("页面不存在", "Page not found"),
+    "app_short": ("甘肃省脱贫攻坚进度监测", "Gansu poverty-exit monitor"),
+    "dd_placeholder": ("请选择…", "Select…"),
+    "dd_search": ("搜索", "Search"),
+    "dd_clear_search": ("清除搜索", "Clear search"),
+    "dd_clear_selection": ("清除选择", "Clear selection"),
+    "dd_no_options": ("没有匹配项", "No options found"),
+    "dd_select_all": ("全选", "Select all"),
+    "dd_deselect_all": ("全不选", "Deselect all"),
+    "dd_selected_count": ("已选 {num_selected} 项", "{num_selected} selected"),
+    "go_county": ("进入县页面", "Open a county"),
+    "go_county_ph": ("输入或选择县…", "Type or choose a county…"),
+    "rank_table": ("排名表（可用键盘打开各地页面）", "Ranking as a table (links open each place)"),
+    "rank_col_rank": ("名次", "Rank"),
+    "rank_col_place": ("地区", "Place"),
+    "rank_col_progress": ("累计进度", "Progress to date"),
+    "rank_col_actual": ("累计实际 / 应完成", "Actual / expected to date"),
+    "villages_hint": ("点击村名或用 Tab、方向键选中后按回车进入村页面", "Click a village name, or select it (Tab, arrow keys) and press Enter, to open its page"),
+    # register values shown in the UI (households, breakdown)
+    "hv_一般贫困户": ("一般贫困户", "Ordinary poor household"),
+    "hv_低保贫困户": ("低保贫困户", "Minimum-allowance household"),
+    "hv_特困供养贫困户": ("特困供养贫困户", "Extreme-poverty support household"),
+    "hv_未脱贫": ("未脱贫", "Not yet out of poverty"),
+    "hv_已脱贫": ("已脱贫", "Out of poverty"),
+    "hv_返贫": ("返贫", "Returned to poverty"),
+    "hv_因病": ("因病", "Illness"),
+    "hv_因残": ("因残", "Disability"),
+    "hv_因学": ("因学", "Schooling costs"),
+    "hv_因灾": ("因灾", "Disaster"),
+    "hv_缺土地": ("缺土地", "Lack of land"),
+    "hv_缺水": ("缺水", "Lack of water"),
+    "hv_缺技术": ("缺技术", "Lack of skills"),
+    "hv_缺劳力": ("缺劳力", "Lack of labour"),
+    "hv_缺资金": ("缺资金", "Lack of funds"),
+    "hv_交通条件落后": ("交通条件落后", "Poor transport"),
+    "hv_自身发展动力不足": ("自身发展动力不足", "Lack of drive"),
+    "hv_其他": ("其他", "Other"),
+    "hv_建档立卡贫困村": ("建档立卡贫困村", "Registered poor village"),
+    "hv_深度贫困非建档村": ("深度贫困非建档村", "Deep-poverty unregistered village"),
+    # /data grid headers (the warehouse's field names, in the UI language)
+    "dh_load_id": ("载入编号", "Load ID"), "dh_started_at": ("开始时间", "Started"),
+    "dh_finished_at": ("结束时间", "Finished"), "dh_source": ("来源", "Source"), "dh_status": ("状态", "Status"),
+    "dh_rows_in": ("读入行数", "Rows in"), "dh_rows_loaded": ("载入行数", "Rows loaded"),
+    "dh_rows_rejected": ("拒绝行数", "Rows rejected"), "dh_demo": ("演示数据", "Demo data"),
+    "dh_file_name": ("文件名", "File name"), "dh_table_name": ("数据表", "Table"), "dh_sha256": ("SHA-256", "SHA-256"),
+    "dh_as_of": ("数据截止日期", "As of"), "dh_column_name": ("字段", "Column"), "dh_rule": ("规则", "Rule"),
+    "dh_rows": ("行数", "Rows"), "dh_example_message": ("示例说明", "Example message"), "dh_line": ("行号", "Line"),
+    "dh_value": ("值", "Value"), "dh_message": ("说明", "Message"), "dh_level": ("层级", "Level"),
+    "dh_code": ("代码", "Code"), "dh_name": ("名称", "Name"), "dh_check_name": ("核对项", "Check"),
+    "dh_year": ("年度", "Year"), "dh_expected": ("应为", "Expected"), "dh_actual": ("实际", "Actual"),
+    "dh_difference": ("差额", "Difference"), "dh_file": ("文件", "File"), "dh_source_url": ("来源网址", "Source URL"),
+    "dh_county_code": ("县代码", "County code"), "dh_county_name": ("县", "County"),
+    "dh_households": ("户数", "Households"), "dh_village_code": ("村代码", "Village code"),
+    "dh_village_name": ("村", "Village"), "dh_household_id": ("户编号", "Household ID"),
+    "dh_head_name": ("户主（脱敏）", "Head (masked)"), "dh_head_id_number": ("证件号码（脱敏）", "ID number (masked)"),
+    "dh_at": ("时间", "Time"), "dh_username": ("用户", "User"), "dh_event": ("事件", "Event"),
+    "dh_scope_code": ("权限范围", "Scope"), "dh_target": ("对象", "Target"), "dh_row_count": ("行数", "Rows"),
+    "dh_detail": ("详情", "Detail"), "dh_warehouse_version": ("数据仓库版本", "Warehouse version"),
+    "dh_built_at": ("生成时间", "Built"),
+    "list_sep": ("、", ", "),
 }
 
 # export files (dashboard/exports.py): column headers, metadata columns, the notes sheet
@@ -373,6 +438,14 @@ CATALOG.update({
         "formula; numbers are unchanged.",
     ),
 })
+
+
+def value_label(v, lang: str = DEFAULT_LANG) -> str:
+    """A register value (household type, cause, status, village category) in the UI language; unknown values as
+    written."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or str(v) == "<NA>":
+        return "—"
+    return t(f"hv_{v}", lang) if f"hv_{v}" in CATALOG else str(v)
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **kw) -> str:

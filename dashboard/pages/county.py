@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import charts
+from dashboard import charts, figures
 from dashboard import components as C
 from dashboard import queries as Q
 from dashboard.filters import LEVELS, VIEWS, Filters
@@ -23,7 +23,7 @@ from dashboard.pagekit import (
     url_sync,
 )
 
-dash.register_page(__name__, path_template="/county/<code>", name="county", title="甘肃省脱贫攻坚进度监测 · 县")
+dash.register_page(__name__, path_template="/county/<code>", name="county", title=C.page_title("tab_county"))
 
 P = "co"
 
@@ -64,10 +64,11 @@ def layout(code=None, **query):
     k = charts.kpis(county_filters, scope)
     vdf = Q.villages(filters, code, scope)
     vdf = vdf.assign(status_label=vdf["status"].map(lambda s: t(f"st_{s}", lang)),
-                     incidence_pct=vdf["incidence"].map(lambda x: None if x != x or x is None else round(x * 100, 2)))
+                     incidence_pct=vdf["incidence"].map(lambda x: None if x != x or x is None else round(x * 100, 2)),
+                     href=vdf["village_code"].map(lambda v: C.href(f"/village/{v}", url_filters)))
     cols = [
-        {"field": "village_code", "headerName": t("col_code", lang), "maxWidth": 150},
-        {"field": "village_name", "headerName": t("col_village", lang)},
+        {"field": "village_code", "headerName": t("col_code", lang)},
+        {"field": "village_name", "headerName": t("col_village", lang), "cellRenderer": "PlaceLink"},
         {"field": "township_name", "headerName": t("col_township", lang)},
         {"field": "status_label", "headerName": t("col_status", lang)},
         {"field": "planned_exit_year", "headerName": t("col_planned", lang), "filter": "agNumberColumnFilter"},
@@ -93,11 +94,13 @@ def layout(code=None, **query):
         ]),
         html.Div(className="grid-2", children=[
             C.table_card("villages", charts.title("villages", filters, scope, {"county": code}), sub, lang,
-                         grid(f"{P}-villages", vdf, cols, row_id="village_code", height=540)),
+                         html.Div([html.Div(t("villages_hint", lang), className="hint"),
+                                   grid(f"{P}-villages", vdf, cols, row_id="village_code", height=540, lang=lang)])),
             C.graph_card("village_map", f"{P}-vmap", lang, height=540, config=geo_config()),
         ]),
         html.Div(className="grid-2", children=[
-            C.graph_card("breakdown", f"{P}-breakdown", lang, height=380, figure=chart("breakdown")),
+            C.graph_card("breakdown", f"{P}-breakdown", lang, height=figures.BREAKDOWN_HEIGHT,
+                         figure=chart("breakdown", figures.BREAKDOWN_HEIGHT)),
             C.graph_card("history", f"{P}-history", lang, height=400, figure=chart("history")),
         ]),
         dcc.Store(id=f"{P}-vmap-raw", data=chart("village_map", height=540)),
@@ -135,7 +138,8 @@ def _open_village(cell, click, data):
     trig = dash.ctx.triggered_id
     code = None
     if trig == f"{P}-villages" and cell:
-        code = cell.get("rowId")
+        # the name cell is a link (assets/analyst.js opens it, by mouse or Enter): no second navigation
+        code = cell.get("rowId") if cell.get("colId") != "village_name" else None
     elif trig == f"{P}-vmap" and click:
         cd = (click.get("points") or [{}])[0].get("customdata")
         code = cd[1] if isinstance(cd, list) and len(cd) > 1 else None

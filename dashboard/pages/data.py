@@ -8,14 +8,15 @@ from dash import html
 from dashboard import auth as A
 from dashboard import components as C
 from dashboard import queries as Q
-from dashboard.i18n import fmt_date, t
+from dashboard.i18n import CATALOG, fmt_date, t
 from dashboard.pagekit import grid, page_start, page_state, safe_layout
 
-dash.register_page(__name__, path="/data", name="data", title="甘肃省脱贫攻坚进度监测 · 数据与来源")
+dash.register_page(__name__, path="/data", name="data", title=C.page_title("tab_data"))
 
 
-def _cols(df):
-    return [{"field": c, "headerName": c} for c in df.columns]
+def _cols(df, lang):
+    """Headers in the UI language (a field without a label keeps its name)."""
+    return [{"field": c, "headerName": t(f"dh_{c}", lang) if f"dh_{c}" in CATALOG else c} for c in df.columns]
 
 
 def _warnings(url_filters, scope, county, sub, lang):
@@ -23,7 +24,7 @@ def _warnings(url_filters, scope, county, sub, lang):
     df = Q.warnings_by_county(scope)
     if df.empty:
         return C.table_card("warnings", t("d_warnings", lang), sub, lang, C.message(t("d_no_warnings", lang)))
-    body = [grid("data-warnings", df, _cols(df), height=max(200, min(110 + 42 * len(df), 420)))]
+    body = [grid("data-warnings", df, _cols(df, lang), height=max(200, min(110 + 42 * len(df), 420)), lang=lang)]
     counties = df.drop_duplicates("county_code")
     body.append(html.P(className="warning-counties", children=[t("d_warning_pick", lang), " "] + [
         html.A(name, href="/data" + url_filters.replace(county=code).to_search(), id=f"warn-county-{code}",
@@ -34,8 +35,8 @@ def _warnings(url_filters, scope, county, sub, lang):
         rows = Q.warning_rows(county, scope)
         name = Q.names(scope).get(county, county)
         cards.append(C.table_card("warning_rows", t("d_warning_rows", lang, county=name), sub, lang,
-                                  grid("data-warning-rows", rows, _cols(rows),
-                                       height=max(200, min(110 + 42 * len(rows), 420)))))
+                                  grid("data-warning-rows", rows, _cols(rows, lang),
+                                       height=max(200, min(110 + 42 * len(rows), 420)), lang=lang)))
     return html.Div(cards)
 
 
@@ -44,8 +45,8 @@ def layout(**query):
     url_filters, filters, scope, meta, children = page_start(query, "/data")
     lang = url_filters.lang
     sub = " · ".join(filter(None, [
-        f"warehouse_version {meta.get('warehouse_version', '—')}",
-        f"built_at {meta.get('built_at', '—')}",
+        f"{t('dh_warehouse_version', lang)} {meta.get('warehouse_version', '—')}",
+        f"{t('dh_built_at', lang)} {meta.get('built_at', '—')}",
         f"{t('as_of', lang)} {fmt_date(meta.get('data_as_of'), lang) if meta.get('data_as_of') else '—'}",
         t("demo_label", lang) if meta.get("demo") == "true" else None]))
     if meta.get("demo") == "true":
@@ -63,7 +64,7 @@ def layout(**query):
             body = C.message(t("d_recon_ok" if name == "recon" else "d_no_rejects" if name.startswith("reject")
                                else "empty", lang))
         else:
-            body = grid(f"data-{name}", df, _cols(df), height=max(200, min(110 + 42 * len(df), 420)))
+            body = grid(f"data-{name}", df, _cols(df, lang), height=max(200, min(110 + 42 * len(df), 420)), lang=lang)
         sections.append(C.table_card(name, t(key, lang), sub, lang, body))
     if scope != Q.scope_counties("620000"):
         sections.insert(0, C.message(t("d_lineage_scoped", lang)))
@@ -71,7 +72,7 @@ def layout(**query):
         df = A.audit_frame(200)
         sections.append(html.Section(className="card", id="audit-card", children=[
             html.Div(className="card-head", children=[html.H3(t("d_audit", lang))]),
-            grid("data-audit", df, _cols(df), height=420)]))
+            grid("data-audit", df, _cols(df, lang), height=420, lang=lang)]))
     children += sections
     county = filters.county if filters.county in scope else None
     children.append(_warnings(url_filters, scope, county, sub, lang))

@@ -16,7 +16,7 @@ from dashboard import queries as Q
 from dashboard.i18n import t
 from dashboard.pagekit import lang_of, page_start, page_state, safe_layout
 
-dash.register_page(__name__, path="/404", name="not_found", title="404")
+dash.register_page(__name__, path="/404", name="not_found", title=C.page_title("tab_not_found"))
 
 log = logging.getLogger("dashboard")
 

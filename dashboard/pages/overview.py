@@ -22,7 +22,7 @@ from dashboard.pagekit import (
     url_sync,
 )
 
-dash.register_page(__name__, path="/", name="overview", title="甘肃省脱贫攻坚进度监测 · 总览", order=0)
+dash.register_page(__name__, path="/", name="overview", title=C.page_title("tab_overview"), order=0)
 
 P = "ov"
 
@@ -33,7 +33,9 @@ def layout(**query):
     lang = url_filters.lang
     if meta.get("demo") == "true":
         children.append(html.Div(t("demo_notice", lang), className="demo-notice"))
-    children.append(C.filter_bar(filters, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P))
+    bar = C.filter_bar(filters, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P)
+    bar.children.insert(1, _county_picker(filters, Q.counties(scope), lang))
+    children.append(bar)
     if not filters.as_of:
         children.append(C.message(t("empty", lang)))
         return html.Main(className="page", children=children + page_state(url_filters, P))
@@ -48,13 +50,17 @@ def layout(**query):
                          extra=dcc.RadioItems(
                              id=f"{P}-view", value=url_filters.view, inline=True, className="radio",
                              options=[{"label": t(v, lang), "value": v} for v in VIEWS])),
-            C.graph_card("ranking", f"{P}-ranking", lang, height=440, cls="scroll",
-                         figure=figure_or_message("ranking", filters)),
+            html.Div([
+                C.graph_card("ranking", f"{P}-ranking", lang, height=440, cls="scroll",
+                             figure=figure_or_message("ranking", filters)),
+                C.ranking_table(charts.chart_data("ranking", filters, scope), url_filters, lang,
+                                county_level=bool(filters.prefecture or filters.county)),
+            ]),
         ]),
         C.graph_card("map", f"{P}-map", lang, height=640, config=geo_config(), extra=html.Div(className="ctl-inline", children=[
             html.Label(t("f_metric", lang), htmlFor=f"{P}-metric"),
             dcc.Dropdown(id=f"{P}-metric", value=url_filters.metric, clearable=False, searchable=False, style={"minWidth": "320px"},
-                         options=[{"label": t(f"m_{m}", lang), "value": m} for m in METRICS]),
+                         options=[{"label": t(f"m_{m}", lang), "value": m} for m in METRICS], **C.dd_text(lang)),
             html.Span(t("map_click_hint", lang), className="hint"),
         ])),
         C.graph_card("pathways", f"{P}-pathways", lang, height=460, figure=figure_or_message("pathways", filters)),
@@ -63,6 +69,31 @@ def layout(**query):
     ]
     children += page_state(url_filters, P)
     return html.Main(className="page", children=children)
+
+
+def _county_picker(f: Filters, counties, lang: str):
+    """Keyboard route to a county: type or choose one, Enter opens its page (the map and ranking need a mouse)."""
+    c = counties[counties["is_poverty_county"].fillna(False).astype(bool)]
+    if f.prefecture:
+        c = c[c["prefecture_code"] == f.prefecture]
+    dd = C._dd(f"{P}-county", t("go_county", lang), [{"label": n, "value": k} for k, n in
+                                                     zip(c["county_code"], c["county_name"])], None, lang=lang)
+    dd.children[1].placeholder = t("go_county_ph", lang)
+    dd.className += " ctl-county"
+    return dd
+
+
+@callback(
+    Output(LOCATION, "pathname", allow_duplicate=True),
+    Output(LOCATION, "search", allow_duplicate=True),
+    Input(f"{P}-county", "value"),
+    State(f"{P}-filters", "data"),
+    prevent_initial_call=True,
+)
+def _open_county(code, data):
+    if not isinstance(code, str) or not code.isdigit() or len(code) != 6:
+        return no_update, no_update
+    return f"/county/{code}", Filters.parse(data or {}).to_search() or ""
 
 
 url_sync(P, {"prefecture": f"{P}-prefecture", "ctype": f"{P}-ctype", "deep": f"{P}-deep", "pathway": f"{P}-pathway",

@@ -10,10 +10,21 @@ from dashboard import auth as A
 from dashboard import charts
 from dashboard import components as C
 from dashboard import queries as Q
-from dashboard.i18n import fmt_count, fmt_pct, t
+from dashboard.i18n import fmt_count, fmt_pct, t, value_label
 from dashboard.pagekit import figure_or_message, grid, page_start, page_state, safe_layout, url_sync
+from etl import contract
 
-dash.register_page(__name__, path_template="/village/<code>", name="village", title="甘肃省脱贫攻坚进度监测 · 村")
+dash.register_page(__name__, path_template="/village/<code>", name="village", title=C.page_title("tab_village"))
+
+PATHWAY_KEYS = {short: f"pw_{suffix}" for short, suffix, _ in contract.PATHWAYS}
+
+
+def _pathways(v, lang):
+    """'产业,兜底' → '产业扶贫、低保兜底' / 'Industry, Social-security floor' (unknown parts as written)."""
+    if not isinstance(v, str) or not v:
+        return v
+    return t("list_sep", lang).join(t(PATHWAY_KEYS[p], lang) if p in PATHWAY_KEYS else p
+                                    for p in v.replace("，", ",").split(",") if p)
 
 P = "vi"
 
@@ -53,6 +64,9 @@ def layout(code=None, **query):
     hh = Q.households(filters, code, scope, pii=pii)
     if pii:
         A.audit("pii_view", target=code, rows=len(hh), detail=str(filters.as_of or ""))
+    hh = hh.assign(**{c: hh[c].map(lambda v: value_label(v, lang)) for c in ("household_attribute", "main_cause",
+                                                                              "status")},
+                   pathways=hh["pathways"].map(lambda v: _pathways(v, lang)))
     cols = [{"field": c, "headerName": h} for c, h in (
         ("household_id", t("col_household_id", lang)),
         ("head_name", t("col_head" if pii else "col_head_masked", lang)),
@@ -76,7 +90,7 @@ def layout(code=None, **query):
         C.filter_bar(filters, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("as_of",)),
         C.graph_card("v_history", f"{P}-history", lang, height=400, figure=figure_or_message("v_history", filters, ctx)),
         C.table_card("households", charts.title("households", filters, scope, ctx), charts.subtitle(filters, meta), lang,
-                     grid(f"{P}-households", hh, cols, row_id="household_id", height=530)),
+                     grid(f"{P}-households", hh, cols, row_id="household_id", height=530, lang=lang)),
         html.Div(t("pii_note" if pii else "masked_note", lang), className="note", id="pii-note"),
         *page_state(url_filters, P, ctx),
     ]
