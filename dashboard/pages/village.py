@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import dash
 import pandas as pd
 from dash import dcc, html
@@ -24,7 +26,7 @@ def _pathways(v, lang):
     if not isinstance(v, str) or not v:
         return v
     return t("list_sep", lang).join(t(PATHWAY_KEYS[p], lang) if p in PATHWAY_KEYS else p
-                                    for p in v.replace("，", ",").split(",") if p)
+                                    for p in re.split(r"[,，、;；\s]+", v) if p)
 
 P = "vi"
 
