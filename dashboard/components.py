@@ -232,11 +232,19 @@ def grid_locale_zh() -> dict:
     return text | {"of": "共", "page": "页"}
 
 
-CJK_PX, ASCII_PX, CELL_CHROME_PX = 15, 8.5, 34  # 14 px text; padding both sides
+CJK_PX, ASCII_PX = 14.5, 7.6  # 14 px text (Noto Sans CJK)
+CELL_CHROME_PX, HEAD_CHROME_PX = 24, 20  # a cell's padding (assets/analyst.css); a header's filter icon
 
 
 def _text_px(s: str) -> float:
     return sum(CJK_PX if ord(ch) > 0x2E7F else ASCII_PX for ch in s)
+
+
+def _head_px(s: str) -> float:
+    """The width a header needs when it may wrap: its longest word; Chinese breaks between characters, on two
+    lines at most."""
+    words = [w[: (len(w) + 1) // 2] if any(ord(ch) > 0x2E7F for ch in w) else w for w in s.split()]
+    return max([_text_px(w) for w in words] or [0])
 
 
 def _cell(v):
@@ -258,8 +266,7 @@ def grid_props(df, columns: list[dict], lang: str) -> dict:
     for c in columns:
         longest = max([_text_px(str(r.get(c["field"]) if r.get(c["field"]) is not None else ""))
                        for r in rows[:500]] or [0])
-        head = max([_text_px(w) for w in str(c.get("headerName", "")).split()] or [0])  # a header wraps at spaces
-        width = int(min(max(longest, head + 26) + CELL_CHROME_PX, 320))
+        width = int(min(max(longest, _head_px(str(c.get("headerName", ""))) + HEAD_CHROME_PX) + CELL_CHROME_PX, 320))
         cols.append({"minWidth": max(width, 80), **c})
     return {"rowData": rows, "columnDefs": cols,
             "localeText": grid_locale_zh() if lang != "en" else None}

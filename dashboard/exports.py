@@ -29,7 +29,7 @@ from collections.abc import Iterable
 import pandas as pd
 import xlsxwriter
 
-from dashboard.i18n import CATALOG, fmt_date, quarter_label, t
+from dashboard.i18n import CATALOG, fmt_date, pathways_label, quarter_label, t
 from dashboard.masking import FORMULA_START
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -74,11 +74,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "pathway": ("f_pathway", "label:pw_"), "unit": ("xc_unit", "label:"),
     "plan_households": ("xc_plan_households", "int"), "actual_households": ("xc_actual_households", "int"),
     "village_code": ("xc_village_code", "code"), "village_name": ("col_village", "text"),
-    "township_name": ("col_township", "text"), "village_category": ("xc_category", "text"),
+    "township_name": ("col_township", "text"), "village_category": ("xc_category", "label:hv_"),
     "is_deep_poverty": ("xc_is_deep_village", "bool"), "status": ("col_status", "label:st_"),
     "households_total": ("xc_households_total", "int"), "people_total": ("xc_people_total", "int"),
     "lon": ("xc_lon", "float"), "lat": ("xc_lat", "float"),
-    "dimension": ("xc_dimension", "label:dim_"), "category": ("xc_group", "text"),
+    "dimension": ("xc_dimension", "label:dim_"), "category": ("xc_group", "label:hv_"),
     "households": ("xc_households", "int"), "people": ("xc_people", "int"),
     "as_of": ("xc_quarter_end", "date"), "quarter_label": ("xc_quarter", "code"),
     "returned_households": ("h_returned", "int"), "newly_returned_households": ("xc_newly_returned", "int"),
@@ -87,14 +87,14 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "behind_schedule": ("xc_behind", "bool"),
     "household_id": ("xc_household_id", "code"), "head_name": ("xc_head_name", "text"),
     "head_id_number": ("xc_head_id", "code"), "household_size": ("xc_household_size", "int"),
-    "household_attribute": ("dim_attribute", "text"), "main_cause": ("dim_cause", "text"),
-    "pathways": ("f_pathway", "text"), "exit_date": ("xc_exit_date", "date"),
+    "household_attribute": ("dim_attribute", "label:hv_"), "main_cause": ("dim_cause", "label:hv_"),
+    "pathways": ("f_pathway", "pathways"), "exit_date": ("xc_exit_date", "date"),
 }
 # A chart whose columns mean something else there.
 OVERRIDES: dict[str, dict[str, tuple[str, str]]] = {
     "ranking": {"plan": ("xc_expected", "int"), "status": ("col_status", "label:rag_")},
     "pathways": {"plan_people": ("xc_plan_people_all", "int"), "actual_people": ("xc_actual_people_all", "int")},
-    "households": {"status": ("col_status", "text")},
+    "households": {"status": ("col_status", "label:hv_")},
     "villages": {"village_code": ("xc_code", "code")},
 }
 # The /data tables show their field names on screen; their files do too.
@@ -132,6 +132,8 @@ def _convert(s: pd.Series, kind: str, lang: str) -> pd.Series:
         return s.map(lambda v: None if _missing(v) else t("xc_yes" if bool(v) else "xc_no", lang)).astype(object)
     if kind == "date":
         return s.map(_date).astype(object)
+    if kind == "pathways":  # as the screen shows them
+        return s.map(lambda v: None if _missing(v) else pathways_label(v, lang)).astype(object)
     if kind.startswith("label:"):
         prefix = kind[len("label:"):]
         return s.map(lambda v: None if _missing(v) else t(f"{prefix}{v}", lang) if f"{prefix}{v}" in CATALOG

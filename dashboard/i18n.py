@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -446,6 +447,17 @@ def value_label(v, lang: str = DEFAULT_LANG) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)) or str(v) == "<NA>":
         return "—"
     return t(f"hv_{v}", lang) if f"hv_{v}" in CATALOG else str(v)
+
+
+def pathways_label(v, lang: str = DEFAULT_LANG):
+    """A household's pathways as registered ('产业,兜底') → '产业扶贫、低保兜底' / 'Industry, Social-security floor'
+    (a part not in the contract as written)."""
+    if not isinstance(v, str) or not v:
+        return v
+    from etl.contract import PATHWAYS
+
+    keys = {short: f"pw_{suffix}" for short, suffix, _ in PATHWAYS}
+    return t("list_sep", lang).join(t(keys[p], lang) if p in keys else p for p in re.split(r"[,，、;；\s]+", v) if p)
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **kw) -> str:

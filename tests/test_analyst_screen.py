@@ -14,6 +14,7 @@ from selenium.webdriver.common.keys import Keys
 
 from dashboard import components as C
 from dashboard import figures
+from dashboard.pagekit import grid
 from tests.conftest import serving
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -61,20 +62,23 @@ def test_grid_dates_are_dates_and_headers_fit():
                        "household_id": ["H1", "H2"]})
     cols = [{"field": "exit_date", "headerName": "脱贫日期"}, {"field": "started_at", "headerName": "Started at"},
             {"field": "household_id", "headerName": "Household ID"}]
+    g = grid("g", df, cols)  # the UI's default language (zh)
+    rows = g.rowData
+    assert [r["exit_date"] for r in rows] == ["2018-07-09", None]
+    assert [r["started_at"] for r in rows] == ["2026-12-01 09:30:05", "2018-07-09"]
+    assert "T00:00:00" not in str(rows)
+    assert g.dashGridOptions["localeText"]["pageSizeSelectorLabel"].startswith("每页")
+    assert g.defaultColDef.get("wrapHeaderText") and g.defaultColDef.get("autoHeaderHeight")
+    assert "localeText" not in grid("g", df, cols, lang="en").dashGridOptions
     props = C.grid_props(df, cols, "zh")
-    assert [r["exit_date"] for r in props["rowData"]] == ["2018-07-09", None]
-    assert [r["started_at"] for r in props["rowData"]] == ["2026-12-01 09:30:05", "2018-07-09"]
-    assert "T00:00:00" not in str(props["rowData"])
-    assert props["localeText"]["pageSizeSelectorLabel"].startswith("每页")
-    assert C.grid_props(df, cols, "en")["localeText"] is None
     widths = {c["field"]: c["minWidth"] for c in props["columnDefs"]}
     assert widths["exit_date"] >= 4 * 14 + 2 * 8  # four CJK characters of 14 px and the cell's padding
 
 
 def test_tab_titles_and_data_headers_follow_the_language():
-    import app as app_module
     import dash
 
+    import app as app_module
     from dashboard.pages import data
 
     titles = {p["module"]: p["title"] for p in dash.page_registry.values() if callable(p["title"])}
@@ -201,3 +205,17 @@ def test_ranking_table_links_by_keyboard(served):
     assert "prefecture=622900" in link.get_attribute("href")
     link.send_keys(Keys.ENTER)
     _wait(lambda: "prefecture=622900" in duo.driver.current_url, what="prefecture view")
+
+
+def test_household_files_carry_register_values_in_the_ui_language():
+    from dashboard import exports
+
+    df = pd.DataFrame({"household_id": ["H1"], "household_attribute": ["低保贫困户"], "main_cause": ["因病"],
+                       "status": ["已脱贫"], "exit_date": [pd.Timestamp("2018-07-09")]})
+    en = exports.present(df, "households", "en")
+    assert list(en.iloc[0])[1:4] == ["Minimum-allowance household", "Illness", "Out of poverty"]
+    assert en.iloc[0, 4] == dt.date(2018, 7, 9)  # a date, not 2018-07-09T00:00:00
+    zh = exports.present(df, "households", "zh")
+    assert list(zh.iloc[0])[1:4] == ["低保贫困户", "因病", "已脱贫"]
+    bd = exports.present(_breakdown_rows(), "breakdown", "en")
+    assert not [v for v in bd.iloc[:, 1] if CJK.search(str(v))]

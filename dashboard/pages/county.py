@@ -92,17 +92,16 @@ def layout(code=None, **query):
                              options=[{"label": t(v, lang), "value": v} for v in VIEWS])),
             C.graph_card("pathways", f"{P}-pathways", lang, height=420, figure=chart("pathways")),
         ]),
+        # the village grid has the page's width: its columns are readable at 1366 and 1920 px
+        C.table_card("villages", charts.title("villages", filters, scope, {"county": code}), sub, lang,
+                     html.Div([html.Div(t("villages_hint", lang), className="hint"),
+                               grid(f"{P}-villages", vdf, cols, row_id="village_code", height=540, lang=lang)])),
         html.Div(className="grid-2", children=[
-            C.table_card("villages", charts.title("villages", filters, scope, {"county": code}), sub, lang,
-                         html.Div([html.Div(t("villages_hint", lang), className="hint"),
-                                   grid(f"{P}-villages", vdf, cols, row_id="village_code", height=540, lang=lang)])),
             C.graph_card("village_map", f"{P}-vmap", lang, height=540, config=geo_config()),
-        ]),
-        html.Div(className="grid-2", children=[
             C.graph_card("breakdown", f"{P}-breakdown", lang, height=figures.BREAKDOWN_HEIGHT,
                          figure=chart("breakdown", figures.BREAKDOWN_HEIGHT)),
-            C.graph_card("history", f"{P}-history", lang, height=400, figure=chart("history")),
         ]),
+        C.graph_card("history", f"{P}-history", lang, height=400, figure=chart("history")),
         dcc.Store(id=f"{P}-vmap-raw", data=chart("village_map", height=540)),
         *page_state(url_filters, P, {"county": code}),
     ]

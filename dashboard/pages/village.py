@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import dash
 import pandas as pd
 from dash import dcc, html
@@ -12,24 +10,12 @@ from dashboard import auth as A
 from dashboard import charts
 from dashboard import components as C
 from dashboard import queries as Q
-from dashboard.i18n import fmt_count, fmt_pct, t, value_label
+from dashboard.i18n import fmt_count, fmt_pct, pathways_label, t, value_label
 from dashboard.pagekit import figure_or_message, grid, page_start, page_state, safe_layout, url_sync
-from etl import contract
 
 dash.register_page(__name__, path_template="/village/<code>", name="village", title=C.page_title("tab_village"))
 
-PATHWAY_KEYS = {short: f"pw_{suffix}" for short, suffix, _ in contract.PATHWAYS}
-
-
-def _pathways(v, lang):
-    """'产业,兜底' → '产业扶贫、低保兜底' / 'Industry, Social-security floor' (unknown parts as written)."""
-    if not isinstance(v, str) or not v:
-        return v
-    return t("list_sep", lang).join(t(PATHWAY_KEYS[p], lang) if p in PATHWAY_KEYS else p
-                                    for p in re.split(r"[,，、;；\s]+", v) if p)
-
 P = "vi"
-
 
 @safe_layout
 def layout(code=None, **query):
@@ -68,7 +54,7 @@ def layout(code=None, **query):
         A.audit("pii_view", target=code, rows=len(hh), detail=str(filters.as_of or ""))
     hh = hh.assign(**{c: hh[c].map(lambda v: value_label(v, lang)) for c in ("household_attribute", "main_cause",
                                                                               "status")},
-                   pathways=hh["pathways"].map(lambda v: _pathways(v, lang)))
+                   pathways=hh["pathways"].map(lambda v: pathways_label(v, lang)))
     cols = [{"field": c, "headerName": h} for c, h in (
         ("household_id", t("col_household_id", lang)),
         ("head_name", t("col_head" if pii else "col_head_masked", lang)),
