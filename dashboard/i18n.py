@@ -314,6 +314,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "tab_village": ("村", "Village"),
     "tab_data": ("数据与来源", "Data & sources"),
     "tab_not_found": ("页面不存在", "Page not found"),
+    "tab_meeting": ("会议模式", "Meeting mode"),
     "app_short": ("甘肃省脱贫攻坚进度监测", "Gansu poverty-exit monitor"),
     "dd_placeholder": ("请选择…", "Select…"),
     "dd_search": ("搜索", "Search"),

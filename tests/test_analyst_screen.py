@@ -219,3 +219,29 @@ def test_household_files_carry_register_values_in_the_ui_language():
     assert list(zh.iloc[0])[1:4] == ["低保贫困户", "因病", "已脱贫"]
     bd = exports.present(_breakdown_rows(), "breakdown", "en")
     assert not [v for v in bd.iloc[:, 1] if CJK.search(str(v))]
+
+
+@pytest.fixture
+def served_in_a_process(tiny_warehouse, dash_duo_mp):
+    """The app in its own process (a report renders its chart images with kaleido there)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with serving(dash_duo_mp, tiny_warehouse, port=port):
+        yield dash_duo_mp
+
+
+def test_the_404_page_speaks_the_language_and_its_report_button_works(served_in_a_process):
+    from pathlib import Path
+
+    duo = served_in_a_process
+    duo.driver.get(duo.server_url + "/no-such-page?lang=en")
+    duo.wait_for_element("#lang-link", timeout=20)
+    _wait(lambda: _js(duo, "return document.title") == "Gansu poverty-exit monitor · Page not found", what="title")
+    duo.driver.find_element(By.CSS_SELECTOR, "button[id*='\"fmt\":\"docx\"']").click()
+    folder = Path(duo.download_path)
+    path = _wait(lambda: next((p for p in folder.glob("*.docx") if p.stat().st_size > 0), None), timeout=90,
+                 what="the report")
+    assert path.name.startswith("620000_") and "progress_report" in path.name, path.name

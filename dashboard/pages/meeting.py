@@ -24,11 +24,12 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, 
 from dashboard import auth, charts, figures, meeting, progress, settings, status_history, theme
 from dashboard import facts as F
 from dashboard import queries as Q
+from dashboard.components import page_title
 from dashboard.filters import LEVELS
 from dashboard.i18n import fmt_count, fmt_date, fmt_pct, quarter_label, t
 from dashboard.pagekit import attach_geometry, geo_config, safe_layout
 
-dash.register_page(__name__, path="/meeting", name="meeting", title="甘肃省脱贫攻坚 · 会议模式", order=9)
+dash.register_page(__name__, path="/meeting", name="meeting", title=page_title("tab_meeting"), order=9)
 
 log = logging.getLogger("dashboard")
 P = "mt"
