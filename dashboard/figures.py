@@ -326,7 +326,7 @@ def breakdown_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) 
                            showlegend=False, text=[fmt_count(v, "households", lang) for v in s["households"]],
                            hovertemplate="%{y}: %{text}<extra></extra>"))
         axes[f"xaxis{n}"] = dict(anchor=f"y{n}", domain=[0.0, 1.0], gridcolor=theme.LIGHT_GREY,
-                                 range=[0, float(s["households"].max() or 1) * 1.25], showticklabels=False)
+                                 range=[0, float(s["households"].max() or 1) * 1.5], showticklabels=False)
         axes[f"yaxis{n}"] = dict(anchor=f"x{n}", domain=[max(low, 0.0), high], automargin=True,
                                  tickmode="array", tickvals=labels, ticktext=labels, tickfont=dict(size=13))
         titles.append(dict(text=t(f"dim_{dim}", lang), x=0, xref="paper", xanchor="left", y=high, yref="paper",

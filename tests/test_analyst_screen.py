@@ -134,6 +134,19 @@ def test_widgets_speak_chinese_and_english(served):
     titles = _wait(lambda: _js(duo, "return [...document.querySelectorAll('#co-history .modebar-btn')]"
                                     ".map(b => b.getAttribute('data-title'))"), what="modebar")
     assert titles and all(CJK.search(x) for x in titles), titles
+    # the history chart: incidence ticks from 0 %, round; the 3 % line's label overlaps no tick label
+    geo = _wait(lambda: _js(duo, """
+        const g = document.querySelector('#co-history');
+        const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+        const note = [...g.querySelectorAll('.annotation-text')].filter(e => e.textContent.includes('3%'));
+        const ticks = [...g.querySelectorAll('.ytick text, .y2tick text, .xtick text')];
+        return note.length && {note: box(note[0]), ticks: ticks.map(box),
+                y2: [...g.querySelectorAll('.y2tick text')].map(e => e.textContent)};"""), what="history")
+    assert geo["y2"][0] == "0%" and all(re.fullmatch(r"\d+%", x) for x in geo["y2"]), geo["y2"]
+    steps = {int(b[:-1]) - int(a[:-1]) for a, b in zip(geo["y2"], geo["y2"][1:])}
+    assert len(steps) == 1 and steps.pop() in (1, 2, 5, 10, 20, 50), geo["y2"]
+    n = geo["note"]
+    assert not [b for b in geo["ticks"] if b[0] < n[2] and n[0] < b[2] and b[1] < n[3] and n[1] < b[3]]
     # a dropdown's words: placeholder and search box
     duo.driver.get(duo.server_url + "/")
     duo.wait_for_element("#ov-county", timeout=20)
