@@ -97,7 +97,7 @@ OVERRIDES: dict[str, dict[str, tuple[str, str]]] = {
     "households": {"status": ("col_status", "label:hv_")},
     "villages": {"village_code": ("xc_code", "code")},
 }
-# The /data tables show their field names on screen; their files do too.
+# The /data tables: their fields as they are (no rounding, no labels), under their `dh_` headers.
 RAW_TABLES = ("loads", "files", "rejects", "reject_samples", "recon", "refs")
 _TEXT_KINDS = ("code", "text")
 
@@ -143,12 +143,13 @@ def _convert(s: pd.Series, kind: str, lang: str) -> pd.Series:
 
 def present(df: pd.DataFrame, name: str = "", lang: str = "zh") -> pd.DataFrame:
     """The rows as the screen says them: headers and labels in `lang`, the screen's rounding, codes as text.
-    Fields this module does not know keep their name (the /data tables show field names on screen)."""
+    The /data tables' fields are named by their `dh_` labels, as on screen; a field without one keeps its name."""
     out, codes = {}, []
     spec = {**COLUMNS, **OVERRIDES.get(name, {})} if name not in RAW_TABLES else {}
     for col in df.columns:
         key, kind = spec.get(col, (None, "code" if _is_code(col) else None))
-        header = str(col) if key is None else t(key, lang) + (t("xc_pct", lang) if kind.startswith("pct") else "")
+        header = (t(f"dh_{col}", lang) if f"dh_{col}" in CATALOG else str(col)) if key is None else \
+            t(key, lang) + (t("xc_pct", lang) if kind.startswith("pct") else "")
         values = df[col] if kind is None else _convert(df[col], kind, lang)
         if kind is None and pd.api.types.is_float_dtype(values):
             values = values.round(6)

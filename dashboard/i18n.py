@@ -355,7 +355,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "hv_深度贫困非建档村": ("深度贫困非建档村", "Deep-poverty unregistered village"),
     # /data grid headers (the warehouse's field names, in the UI language)
     "dh_load_id": ("载入编号", "Load ID"), "dh_started_at": ("开始时间", "Started"),
-    "dh_finished_at": ("结束时间", "Finished"), "dh_source": ("来源", "Source"), "dh_status": ("状态", "Status"),
+    "dh_finished_at": ("结束时间", "Finished"), "dh_source": ("输入位置", "Input location"), "dh_status": ("状态", "Status"),
     "dh_rows_in": ("读入行数", "Rows in"), "dh_rows_loaded": ("载入行数", "Rows loaded"),
     "dh_rows_rejected": ("拒绝行数", "Rows rejected"), "dh_demo": ("演示数据", "Demo data"),
     "dh_file_name": ("文件名", "File name"), "dh_table_name": ("数据表", "Table"), "dh_sha256": ("SHA-256", "SHA-256"),
@@ -370,7 +370,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "dh_village_name": ("村", "Village"), "dh_household_id": ("户编号", "Household ID"),
     "dh_head_name": ("户主（脱敏）", "Head (masked)"), "dh_head_id_number": ("证件号码（脱敏）", "ID number (masked)"),
     "dh_at": ("时间", "Time"), "dh_username": ("用户", "User"), "dh_event": ("事件", "Event"),
-    "dh_scope_code": ("权限范围", "Scope"), "dh_target": ("对象", "Target"), "dh_row_count": ("行数", "Rows"),
+    "dh_scope_code": ("权限范围", "User scope"), "dh_target": ("对象", "Target"), "dh_row_count": ("行数", "Rows"),
     "dh_detail": ("详情", "Detail"), "dh_warehouse_version": ("数据仓库版本", "Warehouse version"),
     "dh_built_at": ("生成时间", "Built"),
     "list_sep": ("、", ", "),

@@ -258,3 +258,13 @@ def test_the_404_page_speaks_the_language_and_its_report_button_works(served_in_
     path = _wait(lambda: next((p for p in folder.glob("*.docx") if p.stat().st_size > 0), None), timeout=90,
                  what="the report")
     assert path.name.startswith("620000_") and "progress_report" in path.name, path.name
+
+
+def test_data_headers_never_take_a_metadata_columns_name():
+    """A /data field under the header of a file's metadata column (来源, Scope …) would lose that column."""
+    from dashboard.i18n import CATALOG, t
+
+    for lang in ("zh", "en"):
+        meta = {t(k, lang) for k in ("xc_scope", "xc_as_of_quarter", "as_of", "source", "xc_demo")}
+        heads = {t(k, lang) for k in CATALOG if k.startswith("dh_")}
+        assert not heads & meta, (lang, heads & meta)

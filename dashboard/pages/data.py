@@ -7,16 +7,17 @@ from dash import html
 
 from dashboard import auth as A
 from dashboard import components as C
+from dashboard import exports
 from dashboard import queries as Q
-from dashboard.i18n import CATALOG, fmt_date, t
+from dashboard.i18n import fmt_date, t
 from dashboard.pagekit import grid, page_start, page_state, safe_layout
 
 dash.register_page(__name__, path="/data", name="data", title=C.page_title("tab_data"))
 
 
-def _cols(df, lang):
-    """Headers in the UI language (a field without a label keeps its name)."""
-    return [{"field": c, "headerName": t(f"dh_{c}", lang) if f"dh_{c}" in CATALOG else c} for c in df.columns]
+def _cols(df, lang, name=""):
+    """Headers in the UI language, the very headers of the table's files (exports.present)."""
+    return [{"field": c, "headerName": h} for c, h in zip(df.columns, exports.present(df.head(0), name, lang).columns)]
 
 
 def _warnings(url_filters, scope, county, sub, lang):
@@ -24,7 +25,7 @@ def _warnings(url_filters, scope, county, sub, lang):
     df = Q.warnings_by_county(scope)
     if df.empty:
         return C.table_card("warnings", t("d_warnings", lang), sub, lang, C.message(t("d_no_warnings", lang)))
-    body = [grid("data-warnings", df, _cols(df, lang), height=max(200, min(110 + 42 * len(df), 420)), lang=lang)]
+    body = [grid("data-warnings", df, _cols(df, lang, "warnings"), height=max(200, min(110 + 42 * len(df), 420)), lang=lang)]
     counties = df.drop_duplicates("county_code")
     body.append(html.P(className="warning-counties", children=[t("d_warning_pick", lang), " "] + [
         html.A(name, href="/data" + url_filters.replace(county=code).to_search(), id=f"warn-county-{code}",
@@ -35,7 +36,7 @@ def _warnings(url_filters, scope, county, sub, lang):
         rows = Q.warning_rows(county, scope)
         name = Q.names(scope).get(county, county)
         cards.append(C.table_card("warning_rows", t("d_warning_rows", lang, county=name), sub, lang,
-                                  grid("data-warning-rows", rows, _cols(rows, lang),
+                                  grid("data-warning-rows", rows, _cols(rows, lang, "warning_rows"),
                                        height=max(200, min(110 + 42 * len(rows), 420)), lang=lang)))
     return html.Div(cards)
 
@@ -46,7 +47,7 @@ def layout(**query):
     lang = url_filters.lang
     sub = " · ".join(filter(None, [
         f"{t('dh_warehouse_version', lang)} {meta.get('warehouse_version', '—')}",
-        f"{t('dh_built_at', lang)} {meta.get('built_at', '—')}",
+        f"{t('dh_built_at', lang)} {str(meta.get('built_at', '—')).replace('T', ' ')[:19]}",
         f"{t('as_of', lang)} {fmt_date(meta.get('data_as_of'), lang) if meta.get('data_as_of') else '—'}",
         t("demo_label", lang) if meta.get("demo") == "true" else None]))
     if meta.get("demo") == "true":
@@ -64,7 +65,7 @@ def layout(**query):
             body = C.message(t("d_recon_ok" if name == "recon" else "d_no_rejects" if name.startswith("reject")
                                else "empty", lang))
         else:
-            body = grid(f"data-{name}", df, _cols(df, lang), height=max(200, min(110 + 42 * len(df), 420)), lang=lang)
+            body = grid(f"data-{name}", df, _cols(df, lang, name), height=max(200, min(110 + 42 * len(df), 420)), lang=lang)
         sections.append(C.table_card(name, t(key, lang), sub, lang, body))
     if scope != Q.scope_counties("620000"):
         sections.insert(0, C.message(t("d_lineage_scoped", lang)))
