@@ -325,7 +325,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "dd_deselect_all": ("全不选", "Deselect all"),
     "dd_selected_count": ("已选 {num_selected} 项", "{num_selected} selected"),
     "go_county": ("进入县页面", "Open a county"),
-    "go_county_ph": ("输入或选择县…", "Type or choose a county…"),
+    "go_county_ph": ("输入县名…", "Type a county…"),
     "rank_table": ("排名表（可用键盘打开各地页面）", "Ranking as a table (links open each place)"),
     "rank_col_rank": ("名次", "Rank"),
     "rank_col_place": ("地区", "Place"),

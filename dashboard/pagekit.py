@@ -251,7 +251,7 @@ def grid(id_, df, columns: list[dict], row_id: str | None = None, height: int = 
         dashGridOptions={"pagination": True, "paginationPageSize": page_size, "animateRows": False,
                          "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}),
                          "enableCellTextSelection": True,
-                         **({"localeText": props["localeText"]} if props["localeText"] else {})},
+                         **({"getLocaleText": props["getLocaleText"]} if props["getLocaleText"] else {})},
         getRowId=f"params.data.{row_id}" if row_id else None,
         style={"height": f"{height}px", "width": "100%"},
     )

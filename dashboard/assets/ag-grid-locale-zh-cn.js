@@ -1,4 +1,6 @@
-{
+// AG Grid's own zh-CN locale: AG_GRID_LOCALE_CN of npm @ag-grid-community/locale@35.3.1 (MIT, AG GRID LTD),
+// keys sorted; see assets/locale/SOURCE.md. Used through dashAgGridFunctions.gansuLocaleText (analyst.js).
+window.AG_GRID_LOCALE_CN = {
  "AreaColumnCombo": "面积图和柱状图组合",
  "addCurrentSelectionToFilter": "将当前选择添加到筛选器",
  "addFilterCard": "添加过滤器",
@@ -735,4 +737,4 @@
  "yearToDate": "年初至今",
  "yesterday": "昨天",
  "zoom": "缩放"
-}
+};
