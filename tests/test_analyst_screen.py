@@ -150,7 +150,7 @@ def test_widgets_speak_chinese_and_english(served):
     # a dropdown's words: placeholder and search box
     duo.driver.get(duo.server_url + "/")
     duo.wait_for_element("#ov-county", timeout=20)
-    assert "选择" in duo.find_element("#ov-county").text
+    assert "输入县名" in duo.find_element("#ov-county").text  # its placeholder, not "Select..."
     duo.find_element("#ov-county").click()
     search = _wait(lambda: duo.driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-search"), what="search box")
     assert "搜索" in (search[0].get_attribute("placeholder") or "")
