@@ -375,6 +375,96 @@ CATALOG.update({
 })
 
 
+# plan targets (dashboard/targets.py, /targets)
+CATALOG.update({
+    "nav_targets": ("目标任务", "Targets"),
+    "ch_targets": ("规划目标任务进展", "Plan targets: progress"),
+    "ch_target_series": ("目标进展与期限", "Progress against the deadline"),
+    "ch_target_units": ("各单位进展", "Progress by unit"),
+    "tg_title": ("甘发〔2018〕20号 目标任务", "Targets of Gan Fa [2018] No. 20"),
+    "tg_rule": (
+        "判定规则：现状——累计完成÷截至当日应完成（数量、资金按脱贫人口的季度进度，跨整年以外的和比例类按直线）"
+        "≥{now}为进度正常，低于为滞后；上限、下限类在限度内即为达标；期限已到仍未达标为逾期。"
+        "到期预判——近期进度（最近{days}天）÷按期完成所需进度：≥{on}可按期完成，{lim}–{on}需加快，0–{lim}进展有限，"
+        "低于0为倒退；不足两个数据点无法判断。每项目标按其自身数值判定，规划期总目标不等于各年目标之和。",
+        "Rule: now — progress made ÷ progress expected by the as-of date (counts and money follow the exits' "
+        "quarterly curve over whole years; otherwise and for shares a straight line) ≥ {now} is on track, below is "
+        "behind; a cap or floor is met while within bound; past the deadline and not met is overdue. At the "
+        "deadline — recent pace (last {days} days) ÷ pace needed to reach the target on time: ≥ {on} on track, "
+        "{lim}–{on} needs acceleration, 0–{lim} limited progress, below 0 going backwards; fewer than two data points: "
+        "cannot assess. Each target is judged on its own value: an end-of-plan target is not the sum of its yearly "
+        "targets.",
+    ),
+    "tg_now_met": ("已达标", "Met"),
+    "tg_now_on_track": ("进度正常", "On track"),
+    "tg_now_behind": ("滞后", "Behind"),
+    "tg_now_overdue": ("逾期未完成", "Overdue"),
+    "tg_now_no_data": ("无数据", "No data"),
+    "tg_ahead_on_track": ("可按期完成", "On track"),
+    "tg_ahead_needs_acceleration": ("需加快", "Needs acceleration"),
+    "tg_ahead_limited": ("进展有限", "Limited progress"),
+    "tg_ahead_regressing": ("倒退", "Going backwards"),
+    "tg_ahead_cannot_assess": ("无法判断", "Cannot assess"),
+    "tg_in_force": ("现行", "in force"),
+    "tg_force_yes": ("现行", "In force"),
+    "tg_force_not_yet": ("尚未发布", "Not yet issued"),
+    "tg_force_superseded": ("已被修订", "Superseded"),
+    "tg_f_sector": ("领域", "Sector"),
+    "tg_f_status": ("现状", "Status now"),
+    "tg_f_year": ("期限年份", "Deadline year"),
+    "tg_f_unit": ("单位", "Unit"),
+    "tg_col_id": ("目标编号", "Target id"),
+    "tg_col_quote": ("规划原文", "The plan's words"),
+    "tg_col_target": ("目标值", "Target"),
+    "tg_col_unit": ("计量单位", "Unit of measure"),
+    "tg_col_deadline": ("期限", "Deadline"),
+    "tg_col_level": ("层级", "Level"),
+    "tg_col_kind": ("类型", "Kind"),
+    "tg_col_latest": ("最新进展", "Latest"),
+    "tg_col_latest_date": ("进展日期", "Latest as of"),
+    "tg_col_expected": ("截至当日应完成", "Expected by now"),
+    "tg_col_ratio": ("完成÷应完成", "Made ÷ expected"),
+    "tg_col_now": ("现状", "Status now"),
+    "tg_col_ahead": ("到期预判", "At the deadline"),
+    "tg_col_pace": ("近期进度÷所需进度", "Pace ÷ pace needed"),
+    "tg_col_projected": ("按近期进度到期预计", "Projected at the deadline"),
+    "tg_col_units": ("单位数", "Units"),
+    "tg_col_units_behind": ("滞后单位", "Units behind"),
+    "tg_col_in_force": ("效力", "In force"),
+    "tg_col_revision": ("修订（其他文件的数值）", "Revision (other documents' figures)"),
+    "tg_col_document": ("文件", "Document"),
+    "tg_col_section": ("章节", "Section"),
+    "tg_col_real": ("数据性质", "Data"),
+    "tg_col_unit_name": ("单位名称", "Unit"),
+    "tg_col_unit_code": ("单位代码", "Unit code"),
+    "tg_col_since": ("滞后起始季度", "Behind since"),
+    "tg_col_quarters": ("连续滞后季度", "Quarters behind in a row"),
+    "tg_col_trend": ("较上季度", "Since last quarter"),
+    "tg_col_source": ("来源", "Source"),
+    "tg_real": ("公布数", "Published"),
+    "tg_demo": ("演示数", "Demo"),
+    "tg_trend_better": ("好转", "Better"),
+    "tg_trend_worse": ("变差", "Worse"),
+    "tg_trend_same": ("持平", "Same"),
+    "tg_counts": ("现状：{now}　到期预判：{ahead}", "Now: {now}   At the deadline: {ahead}"),
+    "tg_missing": ("数据仓库中还没有目标任务表（ref_plan_targets、target_progress）：请用新版ETL重新加载。",
+                   "The warehouse has no target tables (ref_plan_targets, target_progress) yet: reload it with the "
+                   "current ETL."),
+    "tg_unknown": ("没有编号为 {id} 的目标。", "There is no target {id}."),
+    "tg_back": ("返回目标任务列表", "Back to all targets"),
+    "tg_detail_hint": ("点击一行查看详情", "Click a row for its detail"),
+    "tg_deadline_line": ("期限", "Deadline"),
+    "tg_expected_line": ("应完成进度", "Expected"),
+    "tg_target_line": ("目标值", "Target"),
+    "tg_no_units_behind": ("没有滞后的单位。", "No unit is behind."),
+    "tg_units_behind_title": ("滞后单位（现状）", "Units behind (now)"),
+    "tg_due_title": ("{year}年到期且滞后的目标任务", "Targets due in {year} and behind"),
+    "tg_due_none": ("{year}年到期的目标任务均无滞后。", "No target due in {year} is behind."),
+    "tg_followups_missing": ("督办事项由督办模块提供（尚未接入）。", "Follow-ups come with the follow-up module (not yet connected)."),
+    "xc_tg_target": ("目标值", "Target"),
+})
+
+
 def t(key: str, lang: str = DEFAULT_LANG, **kw) -> str:
     pair = CATALOG.get(key)
     if pair is None:
