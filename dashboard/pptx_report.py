@@ -24,7 +24,7 @@ from dashboard.facts import (
     snap_note,
 )
 from dashboard.filters import LEVELS
-from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_pct, t
+from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_number, fmt_pct, t
 from dashboard.quarter import Quarter
 
 EA_FONT = "Microsoft YaHei"  # east-Asian font PowerPoint uses for Chinese (a:ea)
@@ -164,6 +164,8 @@ def build_pptx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
                 plan += [("counties", (i, len(cp), part)) for i, part in enumerate(cp, start=1)]
             vp = _pages(bv, VILLAGE_ROWS, MAX_VILLAGE_SLIDES)
             plan += [("villages", (i, len(vp), part)) for i, part in enumerate(vp, start=1)]
+    if Q.has_targets():
+        plan.append(("targets", None))
     blank = prs.slide_layouts[6]
     n = len(plan)
     for idx, (kind, arg) in enumerate(plan):
@@ -210,6 +212,8 @@ def build_pptx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
                         for r in part.itertuples()], unit * 9)
             else:
                 _text(s, unit * 3, unit * 10, unit * 94, unit * 6, t("r_no_behind_counties", lang), 18)
+        elif kind == "targets":
+            targets_slide(s, fx, unit, prs)
         else:  # villages
             i, k, part = arg
             _title(s, unit, t("r_behind_villages", lang, n=fmt_int(len(bv)))
@@ -231,6 +235,31 @@ def build_pptx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
     buf = io.BytesIO()
     prs.save(buf)
     return buf.getvalue()
+
+
+TARGET_ROWS = 10
+
+
+def targets_slide(s, fx: Facts, unit, prs) -> None:
+    """"Targets due this year and behind" (dashboard.targets): behind or overdue now, or not on course at the
+    deadline, in force at the as-of date, worst first (the first TARGET_ROWS; the count says how many)."""
+    from dashboard import charts, targets
+
+    lang = fx.filters.lang
+    due = targets.due_this_year_behind(charts.target_summary(fx.filters, Q.viewer_scope()), fx.filters.year)
+    _title(s, unit, f"{fx.name} · {t('tg_due_title', lang, year=fx.filters.year)} · {len(due)}")
+    if due.empty:
+        _text(s, unit * 3, unit * 10, unit * 94, unit * 6, t("tg_due_none", lang, year=fx.filters.year), 18)
+        return
+    _table(s, unit, [t(k, lang) for k in ("tg_f_sector", "tg_col_id", "tg_col_target", "tg_col_latest",
+                                          "tg_col_deadline", "tg_col_now", "tg_col_ahead", "tg_col_units_behind")],
+           [[r.sector, r.target_id, f"{fmt_number(r.target, lang)} {r.unit}",
+             fmt_number(r.latest, lang) if r.latest == r.latest else "—", str(r.deadline)[:10],
+             t(f"tg_now_{r.status}", lang), t(f"tg_ahead_{r.ahead}", lang), fmt_int(r.units_behind)]
+            for r in due.head(TARGET_ROWS).itertuples()], unit * 9, size=11)
+    if len(due) > TARGET_ROWS:
+        _text(s, unit * 3, prs.slide_height - unit * 9, unit * 94, unit * 4,
+              t("r_villages_capped", lang, shown=TARGET_ROWS, n=fmt_int(len(due))), 11, color="2E3A4B")
 
 
 def _cell(cell, text, bold, size=14):
