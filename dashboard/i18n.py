@@ -452,6 +452,7 @@ CATALOG.update({
                    "current ETL."),
     "tg_unknown": ("没有编号为 {id} 的目标。", "There is no target {id}."),
     "tg_back": ("返回目标任务列表", "Back to all targets"),
+    "tg_rows": ("共{n}项目标", "{n} targets"),
     "tg_detail_hint": ("点击一行查看详情", "Click a row for its detail"),
     "tg_deadline_line": ("期限", "Deadline"),
     "tg_expected_line": ("应完成进度", "Expected"),

@@ -96,7 +96,7 @@ def layout(**query):
     ]
     if view.get("target"):
         children += detail(view["target"], url_filters, filters, scope, meta, cat)
-    children.append(table(summ, view, filters, scope, meta))
+    children += table(summ, view, filters, scope, meta)
     children += page_state(url_filters, P, {"target": view["target"]} if view.get("target") else {})
     children.append(dcc.Store(id=f"{P}-view", data=view))
     return html.Main(className="page", children=children)
@@ -141,9 +141,10 @@ def table(summ, view: dict, f, scope, meta):
         {"field": "revision", "headerName": t("tg_col_revision", lang), "tooltipField": "revision"},
         {"field": "data_label", "headerName": t("tg_col_real", lang)},
     ]
-    return C.table_card("targets", charts.title("targets", f, scope) + f" · {len(rows)}",
-                        charts.subtitle(f, meta) + " · " + t("tg_detail_hint", lang), lang,
-                        grid(f"{P}-table", rows, cols, row_id="target_id", height=640))
+    return [html.Div(t("tg_rows", lang, n=len(rows)), className="rule", id="tg-rows"),
+            C.table_card("targets", charts.title("targets", f, scope), charts.subtitle(f, meta) + " · "
+                         + t("tg_detail_hint", lang), lang, grid(f"{P}-table", rows, cols, row_id="target_id",
+                                                                  height=640))]
 
 
 def detail(target_id: str, url_filters, f, scope, meta, cat) -> list:
