@@ -41,7 +41,9 @@ def test_count_follows_the_seasonal_curve():
     r = one("count", 300, [("2019-06-30", 0.94 * expected)], "2019-06-30")
     assert r["status"] == "behind" and r["ratio"] == pytest.approx(0.94)
     r = one("count", 300, [("2019-06-30", 0.95 * expected)], "2019-06-30")
-    assert r["status"] == "on_track"  # the threshold itself is on track
+    assert r["status"] == "on_track"
+    r = one("count", 300, [("2019-12-31", 190)], "2019-12-31")  # expected 200: 190 / 200 is the threshold itself
+    assert r["ratio"] == 0.95 and r["status"] == "on_track"
 
 
 def test_seasonal_curve_uses_last_years_quarterly_exits():
