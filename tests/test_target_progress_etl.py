@@ -283,3 +283,72 @@ def test_summary_on_a_warehouse_of_another_schema_says_how_to_rebuild(tiny_wareh
     assert run.returncode == 1
     assert f"schema_version 2, this ETL writes {SCHEMA_VERSION}" in run.stderr
     assert f"python -m etl load <输入目录 input folder> --db {tmp_path / f'old.v{SCHEMA_VERSION}.duckdb'}" in run.stderr
+
+
+ASSESSABLE = ("count", "share", "floor", "cap", "money")  # TARGETS.md: the kinds that get a demo series
+AS_REPORTED = {"household": "county", "person": "county", "township": "county"}  # else the catalog's level
+QUARTER_ENDS = [f"{y}-{md}" for y in (2018, 2019, 2020) for md in ("03-31", "06-30", "09-30", "12-31")]
+
+
+def test_demo_covers_every_assessable_target(demo_warehouse):
+    want = {t["id"]: AS_REPORTED.get(t["level"], t["level"]) for t in catalog()
+            if t["value"] and t["kind"] in ASSESSABLE}
+    got = dict(rows(demo_warehouse, "SELECT target_id, any_value(unit_level) FROM fct_target_progress "
+                                    "WHERE is_demo GROUP BY target_id HAVING count(DISTINCT unit_level) = 1"))
+    assert got == want
+    # every (target, unit): one row per quarter end 2018Q1-2020Q4
+    shape = rows(demo_warehouse, """SELECT count(*), min(n), max(n), min(q), max(q) FROM (
+        SELECT target_id, unit_code, count(*) AS n, list(CAST(period_end AS VARCHAR) ORDER BY period_end) AS q
+        FROM fct_target_progress GROUP BY ALL)""")
+    assert shape[0][1:] == (12, 12, QUARTER_ENDS, QUARTER_ENDS)
+    # at its level: every poor county for county targets, 620000 for province ones, a few villages per poor county
+    poor = rows(demo_warehouse, "SELECT count(*) FROM dim_county WHERE is_poverty_county")[0][0]
+    per_level = dict(rows(demo_warehouse, "SELECT unit_level, max(n) FROM (SELECT target_id, unit_level, "
+                                          "count(DISTINCT unit_code) AS n FROM fct_target_progress GROUP BY ALL) "
+                                          "GROUP BY ALL"))
+    assert per_level["county"] == poor and per_level["province"] == 1
+    assert poor <= per_level["village"] <= 4 * poor
+    assert rows(demo_warehouse, "SELECT bool_and(v.village_category = '建档立卡贫困村') FROM fct_target_progress f "
+                                "JOIN dim_village v ON v.village_code = f.unit_code") == [(True,)]
+
+
+def test_demo_has_units_behind_and_a_few_targets_missed(demo_warehouse):
+    """Judged here from the catalog's own value and kind, at the last quarter end on or after the deadline."""
+    short = rows(demo_warehouse, """
+        WITH last AS (
+            SELECT f.target_id, f.unit_code, arg_max(f.value, f.period_end) AS value, any_value(t.value) AS goal,
+                   any_value(t.kind) AS kind
+            FROM fct_target_progress f JOIN ref_plan_targets t ON t.id = f.target_id
+            WHERE f.period_end >= t.deadline OR f.period_end = DATE '2020-12-31'
+            GROUP BY ALL)
+        SELECT target_id, avg(CASE WHEN kind = 'cap' THEN value > goal ELSE value < goal END::INT) AS share_short
+        FROM last GROUP BY ALL""")
+    missed = [t for t, s in short if s == 1]
+    behind = [t for t, s in short if 0 < s < 1]
+    assert 3 <= len(missed) <= 20, missed
+    assert len(behind) >= 20  # units behind in many targets ...
+    assert sum(s for t, s in short if 0 < s < 1) / len(behind) < 0.5  # ... but most units on time
+
+
+def test_demo_target_series_are_labelled_and_deterministic(demo_warehouse, tmp_path):
+    from etl.demo import SEED, build_counties, build_villages, target_progress
+
+    assert rows(demo_warehouse, "SELECT bool_and(is_demo), min(source) FROM fct_target_progress") == [
+        (True, "演示数据 (demo)")]
+    import numpy as np
+
+    rng = np.random.default_rng(SEED)
+    counties = build_counties(rng)
+    villages = build_villages(rng, counties)
+    a = target_progress(counties, villages, SEED)
+    b = target_progress(counties, villages, SEED)
+    assert a.equals(b)
+    assert rows(demo_warehouse, "SELECT count(*) FROM fct_target_progress") == [(len(a),)]
+    # in what the app reads, a published figure stands in for the demo row of its key, and only there
+    replaced = rows(demo_warehouse, """SELECT count(*) FROM fct_target_progress f JOIN target_progress p
+                                       USING (target_id, unit_code, period_end) WHERE p.origin = 'published'""")[0][0]
+    published_rows = rows(demo_warehouse, "SELECT count(*) FROM target_progress WHERE origin = 'published'")[0][0]
+    assert rows(demo_warehouse, "SELECT count(*) FROM target_progress") == [(len(a) - replaced + published_rows,)]
+    assert rows(demo_warehouse, "SELECT bool_and(NOT is_demo) FROM target_progress WHERE origin = 'published'") == [
+        (True,)]
+    assert replaced >= 1  # e.g. people_exit_2018 at 2018-12-31
