@@ -619,7 +619,8 @@ _TARGET_UNITS = """
 pref_ok AS (SELECT prefecture_code FROM dim_county GROUP BY prefecture_code
             HAVING bool_and(list_contains($scope, county_code))),
 units AS (
-    SELECT tp.*, coalesce(c.county_name, p.prefecture_name, v.village_name) AS unit_name,
+    SELECT tp.target_id, tp.unit_code, tp.unit_level, tp.period_end, tp.value, tp.is_demo, tp.source, tp.note,
+           coalesce(c.county_name, p.prefecture_name, v.village_name) AS unit_name,
            coalesce(c.county_code, v.county_code) AS county_code
     FROM target_progress tp
     LEFT JOIN dim_county c ON tp.unit_level = 'county' AND c.county_code = tp.unit_code
