@@ -374,6 +374,44 @@ CATALOG.update({
     ),
 })
 
+# follow-ups (督办, dashboard/followups.py)
+CATALOG.update({
+    "fu_title": ("督办事项", "Follow-ups"),
+    "fu_rule": ("省、市、县领导和管理员可在本辖区内新增和更新督办；分析员只读。每次变更都记入审计日志。",
+                "Leaders and admins add and update follow-ups within their area; analysts read them. Every change "
+                "is written to the audit log."),
+    "fu_none": ("暂无督办事项", "No follow-ups"),
+    "fu_col_id": ("编号", "No."),
+    "fu_col_target": ("指标", "Target"),
+    "fu_col_unit": ("单位", "Unit"),
+    "fu_col_action": ("督办内容", "Action"),
+    "fu_col_responsible": ("责任人/单位", "Responsible"),
+    "fu_col_due": ("完成时限", "Due"),
+    "fu_col_state": ("状态", "State"),
+    "fu_col_updated": ("最近更新", "Last change"),
+    "fu_state_open": ("待办", "Open"),
+    "fu_state_in_progress": ("办理中", "In progress"),
+    "fu_state_done": ("已办结", "Done"),
+    "fu_state_cancelled": ("已撤销", "Cancelled"),
+    "fu_add": ("新增督办", "Add follow-up"),
+    "fu_save": ("更新状态", "Update state"),
+    "fu_pick": ("选择督办事项", "Choose a follow-up"),
+    "fu_added": ("已新增督办 #{id}", "Follow-up #{id} added"),
+    "fu_saved": ("督办 #{id} 已更新", "Follow-up #{id} updated"),
+    "fu_err_role": ("您的角色不能新增或更新督办", "Your role cannot add or update follow-ups"),
+    "fu_err_scope": ("该单位不在您的权限范围内", "That unit is outside your scope"),
+    "fu_err_target": ("请选择一个指标", "Choose a target"),
+    "fu_err_unit": ("请选择一个单位", "Choose a unit"),
+    "fu_err_action": ("请填写督办内容（1–500字）", "Write the action (1–500 characters)"),
+    "fu_err_responsible": ("请填写责任人或责任单位（1–100字）", "Name who is responsible (1–100 characters)"),
+    "fu_err_due": ("请填写完成时限（2018–2030年的日期）", "Give a due date (2018–2030)"),
+    "fu_err_state": ("状态无效", "Unknown state"),
+    "fu_err_missing": ("没有这条督办事项", "No such follow-up"),
+    "fu_deck_title": ("督办事项（未办结 {n} 项）", "Follow-ups ({n} not closed)"),
+    "fu_deck_capped": ("仅列出前 {shown} 项，共 {n} 项", "First {shown} of {n} shown"),
+    "deep_demo_pick": ("（演示选取：省定名单未找到）", " (demo pick: the province's list was not found)"),
+})
+
 
 # plan targets (dashboard/targets.py, /targets)
 CATALOG.update({

@@ -31,6 +31,7 @@ EA_FONT = "Microsoft YaHei"  # east-Asian font PowerPoint uses for Chinese (a:ea
 LATIN_FONT = "Calibri"
 COUNTY_ROWS = 10  # table rows per slide
 VILLAGE_ROWS = 12
+FOLLOWUP_ROWS, MAX_FOLLOWUP_SLIDES = 10, 3  # follow-ups (督办) not closed: at most 30 in a deck
 MAX_VILLAGE_SLIDES = 5  # at most 60 villages in a deck (highest incidence first); the Word report lists 300
 
 
@@ -166,6 +167,7 @@ def build_pptx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
             plan += [("villages", (i, len(vp), part)) for i, part in enumerate(vp, start=1)]
     if Q.has_targets():
         plan.append(("targets", None))
+    plan += followup_slides(fx.code)
     blank = prs.slide_layouts[6]
     n = len(plan)
     for idx, (kind, arg) in enumerate(plan):
@@ -214,6 +216,8 @@ def build_pptx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
                 _text(s, unit * 3, unit * 10, unit * 94, unit * 6, t("r_no_behind_counties", lang), 18)
         elif kind == "targets":
             targets_slide(s, fx, unit, prs)
+        elif kind == "followups":
+            _followups_slide(s, unit, prs, arg, lang)
         else:  # villages
             i, k, part = arg
             _title(s, unit, t("r_behind_villages", lang, n=fmt_int(len(bv)))
@@ -260,6 +264,31 @@ def targets_slide(s, fx: Facts, unit, prs) -> None:
     if len(due) > TARGET_ROWS:
         _text(s, unit * 3, prs.slide_height - unit * 9, unit * 94, unit * 4,
               t("r_villages_capped", lang, shown=TARGET_ROWS, n=fmt_int(len(due))), 11, color="2E3A4B")
+
+
+def followup_slides(code: str) -> list:
+    """The follow-ups (督办) not closed inside `code` that the viewer may see, FOLLOWUP_ROWS a slide (none: no
+    slide), at most MAX_FOLLOWUP_SLIDES."""
+    from dashboard import auth, followups
+
+    rows = followups.deck_rows(code, auth.request_scope_code())
+    pages = [rows[i:i + FOLLOWUP_ROWS] for i in range(0, len(rows), FOLLOWUP_ROWS)][:MAX_FOLLOWUP_SLIDES]
+    return [("followups", (i, len(pages), part, len(rows))) for i, part in enumerate(pages, start=1)]
+
+
+def _followups_slide(s, unit, prs, arg, lang: str) -> None:
+    i, k, part, total = arg
+    names = Q.names(Q.viewer_scope())
+    _title(s, unit, t("fu_deck_title", lang, n=fmt_int(total)) + (t("r_part", lang, i=i, n=k) if k > 1 else ""))
+    _table(s, unit, [t(c, lang) for c in ("fu_col_id", "fu_col_target", "fu_col_unit", "fu_col_action",
+                                          "fu_col_responsible", "fu_col_due", "fu_col_state")],
+           [[f"#{r['id']}", r["target_id"], names.get(r["unit_code"], r["unit_code"]), r["action"][:120],
+             r["responsible"], fmt_date(r["due_date"], lang), t(f"fu_state_{r['state']}", lang)] for r in part],
+           unit * 9, size=11)
+    shown = FOLLOWUP_ROWS * MAX_FOLLOWUP_SLIDES
+    if i == k and total > shown:
+        _text(s, unit * 3, prs.slide_height - unit * 9, unit * 94, unit * 4,
+              t("fu_deck_capped", lang, shown=shown, n=fmt_int(total)), 11, color="2E3A4B")
 
 
 def _cell(cell, text, bold, size=14):

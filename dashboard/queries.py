@@ -394,6 +394,17 @@ def county_info(code: str, scope: frozenset) -> dict | None:
 
 
 @cached
+def deep_demo_picks() -> frozenset:
+    """Counties a demo warehouse marks 省定深度贫困县 that data/reference/gansu_counties.csv does not flag
+    (ref_counties.deep_poverty_any): the demo's picks, the published list of the 18 was not found."""
+    if meta().get("demo") != "true":
+        return frozenset()
+    return frozenset(_df(
+        """SELECT c.county_code FROM dim_county c LEFT JOIN ref_counties r ON r.adcode = c.county_code
+           WHERE c.deep_poverty = '省定' AND coalesce(r.deep_poverty_any, '') <> '1'""")["county_code"])
+
+
+@cached
 def villages(f: Filters, county: str, scope: frozenset) -> pd.DataFrame:
     return _df(
         """SELECT v.village_code, v.village_name, v.township_name, v.village_category, v.is_deep_poverty,
