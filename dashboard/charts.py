@@ -288,6 +288,8 @@ def title(name: str, f: Filters, scope, ctx: dict | None = None) -> str:
                            t("year_fmt", f.lang, year=f.year), _measure(name, f)])
     if ctx.get("county"):
         f = f.replace(county=ctx["county"])
+    if ctx.get("target"):  # a plan target's detail: named after the target
+        return f.title(_measure(name, f), names) + f" · {ctx['target']}"
     return f.title(_measure(name, f), names)
 
 
@@ -302,6 +304,8 @@ def filename(name: str, f: Filters, scope, ctx: dict | None, ext: str) -> str:
         f = f.replace(county=code, prefecture=None, ctype=None, deep=None)
         names = {**names, code: "_".join(filter(None, (info.get("county_name"), info.get("village_name"))))}
     stem = f.filename(_measure(name, f), names, ext)
+    if ctx.get("target"):
+        stem = f"{ctx['target']}_{stem}"
     if ctx.get("village"):
         stem = f"{ctx['village']}_{stem}"
     return stem

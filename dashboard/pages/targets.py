@@ -8,7 +8,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import charts, targets, web
+from dashboard import charts, followups, targets, web
 from dashboard import components as C
 from dashboard import queries as Q
 from dashboard.i18n import fmt_number, fmt_pct, t
@@ -97,6 +97,8 @@ def layout(**query):
     if view.get("target"):
         children += detail(view["target"], url_filters, filters, scope, meta, cat)
     children += table(summ, view, filters, scope, meta)
+    if not view.get("target"):
+        children.append(followups.panel(lang=lang))  # every follow-up the viewer may see
     children += page_state(url_filters, P, {"target": view["target"]} if view.get("target") else {})
     children.append(dcc.Store(id=f"{P}-view", data=view))
     return html.Main(className="page", children=children)
@@ -201,17 +203,8 @@ def detail(target_id: str, url_filters, f, scope, meta, cat) -> list:
                          figure=figure_or_message("target_series", f, ctx, 400)),
             units_card,
         ]),
-        *followups_panel(target_id, lang),
+        followups.panel(target_id=target_id, lang=lang),  # 督办 of this target (dashboard.followups)
     ]
-
-
-def followups_panel(target_id: str, lang: str) -> list:
-    """The follow-ups (督办) of the target, once dashboard/followups.py exists (helper research-followups)."""
-    try:
-        from dashboard import followups  # noqa: PLC0415
-    except ImportError:
-        return []
-    return [followups.panel(target_id=target_id, lang=lang)]
 
 
 @callback(
