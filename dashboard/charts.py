@@ -143,6 +143,7 @@ def target_summary(f: Filters, scope) -> pd.DataFrame:
     if not Q.has_targets():
         return pd.DataFrame()
     cat = target_catalog(f)
+    cat = cat[cat.apply(targets.visible, axis=1)]  # as of: no figure of a document issued later
     s = targets.summary(cat, target_judged(f, scope), _target_unit(f))
     rev = targets.revisions(cat, "zh")
     s["revision"] = s["target_id"].map(rev)

@@ -80,19 +80,30 @@ def catalog(ref: pd.DataFrame, as_of: str) -> pd.DataFrame:
 
 
 def revisions(cat: pd.DataFrame, lang: str) -> dict[str, str]:
-    """target id → its revision in words: the other documents' figures of the same thing, with the dates each
-    was in force ('65万 · 甘肃省2018年政府工作报告 · 2018-01-24–2018-08-21'); only targets that have one."""
+    """target id → its revision in words: the other documents' figures of the same thing issued by the catalog's
+    as-of date, with the dates each was in force ('650,000 · 甘肃省2018年政府工作报告 · 2018-01-24–2018-08-21');
+    only targets that have one."""
     out = {}
     for _, g in cat.groupby("series_id"):
         if len(g) < 2:
             continue
         for _, r in g.iterrows():
-            others = g[g["id"] != r["id"]]
+            if not visible(r):
+                continue
+            others = g[(g["id"] != r["id"]) & (g["in_force"] != "not_yet")]  # no document issued after the as-of
+            if others.empty:
+                continue
             out[r["id"]] = "；".join(
                 f"{_num(o['value'])} · {o['document']} · {o['in_force_from'] or o['document_date']}–{o['in_force_to'] or ''}"
                 + (f" · {t('tg_in_force', lang)}" if o["in_force"] == "yes" else "")
                 for _, o in others.iterrows())
     return out
+
+
+def visible(r) -> bool:
+    """Is a catalog row shown as of its catalog's date? A later document's figure of a target (same_target_as) only
+    once issued; the plan's own targets always (marked not yet in force before the plan's date)."""
+    return not (r["in_force"] == "not_yet" and r["same_target_as"])
 
 
 def _num(v) -> str:

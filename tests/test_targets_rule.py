@@ -231,3 +231,14 @@ def test_history_since_when_behind_and_trend():
     # as of 2019Q2 only what was known then
     h2 = targets.history(cat, prog, q[:3]).set_index("unit_code")
     assert h2.loc["A", "quarters"] == 1 and h2.loc["B", "since"] == "2019Q1" and h2.loc["B", "quarters"] == 2
+
+
+def test_revision_names_no_document_issued_after_the_as_of_date():
+    rows = [cat_row("exit_2020", "count", 470000, "2020-12-31", text="2020年", in_force_to="2020-01-09"),
+            cat_row("exit_2020_gwr", "count", 175000, "2020-12-31", text="2020年", document="2020年政府工作报告",
+                    document_date="2020-01-10", in_force_from="2020-01-10", same_target_as="exit_2020")]
+    early = targets.catalog(pd.DataFrame(rows, columns=COLS), "2019-06-30")
+    assert targets.revisions(early, "zh") == {}
+    assert [targets.visible(r) for _, r in early.iterrows()] == [True, False]
+    rev = targets.revisions(targets.catalog(pd.DataFrame(rows, columns=COLS), "2020-03-31"), "zh")
+    assert "175,000" in rev["exit_2020"] and "470,000" in rev["exit_2020_gwr"]
