@@ -133,7 +133,7 @@ def target_judged(f: Filters, scope, target: str | None = None) -> pd.DataFrame:
     if target:
         cat = cat[cat["id"] == target]
         series = cat["series_id"].iloc[0] if len(cat) else target
-    prog = Q.target_progress(f, scope, series if target else None)
+    prog = Q.target_progress(f, scope, series) if target else Q.target_values(f, scope)
     return targets.assess(cat, prog, f.as_of_date, Q.quarter_profile())
 
 

@@ -657,3 +657,14 @@ def target_progress(f: Filters, scope: frozenset, target: str | None = None) -> 
         FROM units ORDER BY target_id, unit_code, period_end""",
         _p(f, scope, target=target),
     )
+
+
+@cached
+def target_values(f: Filters, scope: frozenset) -> pd.DataFrame:
+    """The columns of `target_progress` the status rule reads (target_id, unit_code, period_end, value, is_demo), for
+    every target: the targets table's query, lean because it carries every unit's quarters."""
+    return _df(
+        f"""WITH {_SEL}, {_TARGET_UNITS}
+        SELECT target_id, unit_code, period_end, value, is_demo FROM units""",
+        _p(f, scope, target=None),
+    )

@@ -111,15 +111,14 @@ def _num(v) -> str:
 
 
 # ---------------------------------------------------------------- the expectation
-def seasonal_fraction(start: pd.Timestamp, deadline: pd.Timestamp, as_of: Quarter, profile: pd.DataFrame | None) -> float:
+def seasonal_fraction(start: pd.Timestamp, deadline: pd.Timestamp, as_of: Quarter, share: float) -> float:
     """Share of the way expected by `as_of` for a target over whole calendar years [start, deadline]: every
-    earlier year in full plus this year's seasonal share (dashboard.progress.expected_share), over the years."""
+    earlier year in full plus `share` of this one (dashboard.progress.expected_share), over the years."""
     years = list(range(start.year, deadline.year + 1))
     if as_of.year < years[0]:
         return 0.0
     if as_of.year > years[-1]:
         return 1.0
-    share, _, _ = progress.expected_share(profile, as_of.year, as_of.number)
     return (as_of.year - years[0] + share) / len(years)
 
 
@@ -159,22 +158,32 @@ def assess(cat: pd.DataFrame, prog: pd.DataFrame, as_of: str, profile: pd.DataFr
     c["w_end"] = c["deadline"].where(~c["annual"], np.minimum(pd.to_datetime(yr.astype(str) + "-12-31"), c["deadline"]))
     whole = pd.Series([_is_whole_years(s, e) for s, e in zip(c["w_start"], c["w_end"])], index=c.index, dtype=bool)
     seasonal = c["kind"].isin(("count", "money")) & whole
-    c["season_frac"] = [seasonal_fraction(s, e, q, profile) if ok else np.nan
+    share = progress.expected_share(profile, q.year, q.number)[0]
+    c["season_frac"] = [seasonal_fraction(s, e, q, share) if ok else np.nan
                         for s, e, ok in zip(c["w_start"], c["w_end"], seasonal)]
     m = c[["id", "series_id", "kind", "value", "direction", "w_start", "w_end", "season_frac"]].rename(
         columns={"id": "cat_id", "value": "target"}).merge(p.rename(columns={"target_id": "series_id"}), on="series_id")
     m = m[m["period_end"] >= m["w_start"]].sort_values(["cat_id", "unit_code", "period_end"])
     if m.empty:
         return pd.DataFrame(columns=_COLS)
-    g = m.groupby(["cat_id", "unit_code"], sort=False)
-    first, last = g.head(1).set_index(["cat_id", "unit_code"]), g.tail(1).set_index(["cat_id", "unit_code"])
+    # groups of (target, unit) as runs of the sorted rows: positions of each group's first and last row
+    m = m.reset_index(drop=True)
+    key = (m["cat_id"] + "|" + m["unit_code"]).to_numpy()
+    pos = np.arange(len(m))
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    ends = np.r_[starts[1:], len(m)] - 1
+    sizes = ends - starts + 1
+    dates = m["period_end"].to_numpy()
     # the recent pace starts at the last value reported at least TARGET_RECENT_DAYS before the latest (else the first)
-    m["t_last"] = g["period_end"].transform("max")
-    early = m[m["period_end"] <= m["t_last"] - pd.Timedelta(days=settings.TARGET_RECENT_DAYS)]
-    base = early.groupby(["cat_id", "unit_code"]).tail(1).set_index(["cat_id", "unit_code"])
-    base = base.reindex(first.index).combine_first(first)
+    t_last = np.repeat(dates[ends], sizes)
+    early = np.where(dates <= t_last - np.timedelta64(settings.TARGET_RECENT_DAYS, "D"), pos, -1)
+    base_pos = np.maximum.reduceat(early, starts)
+    base_pos = np.where(base_pos < 0, starts, base_pos)
+    idx = pd.MultiIndex.from_arrays([m["cat_id"].to_numpy()[ends], m["unit_code"].to_numpy()[ends]],
+                                    names=["cat_id", "unit_code"])
+    first, last, base = (m.iloc[p].set_axis(idx) for p in (starts, ends, base_pos))
     r = last[["kind", "target", "direction", "w_start", "w_end", "season_frac", "is_demo"]].copy()
-    r["latest"], r["latest_date"], r["points"] = last["value"], last["period_end"], g.size()
+    r["latest"], r["latest_date"], r["points"] = last["value"], last["period_end"], sizes
     amount = r["kind"].isin(("count", "money"))
     v0 = pd.Series(np.where(amount, 0.0, first["value"]), index=r.index)
     t0 = first["period_end"].where(~amount, r["w_start"])
