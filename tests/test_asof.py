@@ -215,8 +215,10 @@ def test_every_page_shows_nothing_after_the_as_of_quarter(wh, lang):
     # /data is the warehouse's own record (its loads, build time and latest snapshot), not a view of a period
     pages = [("/", {}), ("/county/<code>", {"code": COUNTY})]
     pages += [("/village/<code>", {"code": v}) for v in VILLAGES]
+    # /targets lists the plan's deadlines (commitments dated after any quarter): its as-of cut is tested in
+    # tests/test_targets_page.py::test_as_of_means_as_of
     assert {p["path_template"] or p["path"] for p in page_registry.values()} - {x for x, _ in pages} <= {
-        "/meeting", "/404", "/data"}, "a new page joins this walk"
+        "/meeting", "/404", "/data", "/targets"}, "a new page joins this walk"
     bad = []
     for path, kw in pages:
         page = _page_json(path, as_of=AS_OF, lang=lang, **kw)
