@@ -23,7 +23,14 @@ import pandas as pd
 import pyarrow as pa
 
 from etl import paths
-from etl.contract import ASSESSABLE_KINDS, HOUSEHOLD_ATTRIBUTES, MAIN_CAUSES, PATHWAYS, REPORTED_LEVEL
+from etl.contract import (
+    ASSESSABLE_KINDS,
+    HOUSEHOLD_ATTRIBUTES,
+    MAIN_CAUSES,
+    PATHWAYS,
+    PLAN_YEARS,
+    REPORTED_LEVEL,
+)
 from etl.load import DEMO_MANIFEST
 from etl.validate import ID_WEIGHTS
 
@@ -401,11 +408,45 @@ def _season_fraction(deadline: date) -> np.ndarray:
     return np.minimum(np.cumsum(np.where(due, weights, 0.0)) / total, 1.0)
 
 
-def target_progress(counties: pd.DataFrame, villages: pd.DataFrame, seed: int) -> pd.DataFrame:
+def measured_series(hh: pd.DataFrame, villages: pd.DataFrame, counties: pd.DataFrame) -> dict:
+    """(plan_figures indicator, year or None) -> value at each snapshot, counted from the demo's own households,
+    villages and counties the way the marts count them: people out in that year with status 已脱贫 in the
+    snapshot; villages and counties from 31 Dec of their exit year; pathways cumulative from 2018."""
+    out = {}
+    size = hh.household_size.to_numpy()
+    exit_date = hh.exit_date.to_numpy().astype("datetime64[D]")
+    reexit = hh.reexit_date.to_numpy().astype("datetime64[D]")
+    returned = hh.returned.to_numpy()
+    q3 = np.array([np.datetime64(f"{y}-09-30") for y in hh.exit_year])
+    cols = []
+    for snap in SNAPSHOTS:
+        d = np.datetime64(snap.isoformat())
+        eff = np.where(returned & (d > q3), reexit, exit_date)
+        out_now = (eff <= d) & ~(returned & (d == q3))
+        cols.append((out_now, eff.astype("datetime64[Y]").astype(int) + 1970))
+    for year in PLAN_YEARS:
+        out[("people_exit_plan", year)] = [int(size[o & (y == year)].sum()) for o, y in cols]
+        counted = [s >= date(year, 12, 31) for s in SNAPSHOTS]
+        out[("village_exit_plan", year)] = [int((villages.actual_exit_year == year).sum()) * c for c in counted]
+        poor_out = counties.is_poverty_county & (counties.actual_exit_year == year)
+        out[("county_exit_plan", year)] = [int(poor_out.sum()) * c for c in counted]
+    for _, key, _ in PATHWAYS:
+        flag = hh[f"pw_{key}"].to_numpy()
+        people = [int(size[o & flag].sum()) for o, _ in cols]
+        households = [int((o & flag).sum()) for o, _ in cols]
+        out[(f"{key}_people", None)] = people
+        out[(f"{key}_households", None)] = households
+    return out
+
+
+def target_progress(counties: pd.DataFrame, villages: pd.DataFrame, seed: int,
+                    hh: pd.DataFrame | None = None) -> pd.DataFrame:
     """Quarterly progress 2018Q1-2020Q4 for every assessable target of data/reference/plan_targets.csv (a value
     and kind count/share/floor/cap/money) at its reported level: province, each prefecture, each poor county,
     a sample of poor villages. Each unit goes from a start to the target along the seasonal path; some units run
-    behind and a few targets are missed. Its own random stream: the other demo tables do not change."""
+    behind and a few targets are missed. Its own random stream: the other demo tables do not change.
+    Targets the warehouse measures itself (people, villages and counties out per year, the pathways) follow the
+    demo's own households instead (`measured_series`), so they agree with the app's figures."""
     rng = np.random.default_rng(seed + 2)
     cat = pd.read_csv(paths.REFERENCE_DIR / "plan_targets.csv", dtype=str, keep_default_na=False)
     cat = cat[(cat.value != "") & cat.kind.isin(ASSESSABLE_KINDS)].reset_index(drop=True)
@@ -415,6 +456,7 @@ def target_progress(counties: pd.DataFrame, villages: pd.DataFrame, seed: int) -
               .apply(lambda g: g.iloc[np.sort(rng.permutation(len(g))[:VILLAGES_PER_COUNTY])]))
     units = {"province": ["620000"], "prefecture": sorted(counties.prefecture_code.unique()),
              "county": sorted(poor.county_code), "village": sorted(sample.village_code)}
+    measured = measured_series(hh, villages, counties) if hh is not None else {}
     missed = set(rng.choice(cat.id, TARGETS_MISSED, replace=False))
     ends = [s.isoformat() for s in SNAPSHOTS]
     out = []
@@ -441,6 +483,9 @@ def target_progress(counties: pd.DataFrame, villages: pd.DataFrame, seed: int) -
             path = np.maximum.accumulate(path, axis=1)  # cumulative: never down
         if t.kind == "share":
             path = np.clip(path, 0, 100)
+        year = int(t.plan_figures_year) if t.plan_figures_year.isdigit() else None
+        if (t.plan_figures_indicator, year) in measured and n == 1:
+            path = np.array([measured[(t.plan_figures_indicator, year)]], dtype=float)
         digits = 0 if t.kind in ("count", "money") and goal >= 10 else 2
         for code, row in zip(codes, path.round(digits)):
             out += [(t.id, code, end, v) for end, v in zip(ends, row)]
@@ -502,7 +547,7 @@ def _generate(out: Path, fmt: str, seed: int, scale: int) -> dict:
     add_populations(rng, hh, villages, counties)
     targets = county_targets(hh, villages)
     register_errors = add_register_errors(hh, seed)
-    progress = target_progress(counties, villages, seed)
+    progress = target_progress(counties, villages, seed, hh)
 
     county_cols = ["county_code", "county_name", "prefecture_code", "prefecture_name", "is_poverty_county",
                    "poverty_type", "deep_poverty", "rural_population", "planned_exit_year", "actual_exit_year",

@@ -138,7 +138,7 @@ def test_new_warehouse_and_demo_files_are_owner_only(tiny_inputs, tmp_path):
                          cwd=ROOT, env=env)
     assert run.returncode == 0, run.stderr
     files = sorted(out.iterdir())
-    assert len(files) == 16  # 3 tables + 12 quarters + DEMO.json
+    assert len(files) == 17  # 4 tables (incl. target_progress) + 12 quarters + DEMO.json
     assert {f.name: oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {f.name: "0o600" for f in files}
 
 

@@ -383,3 +383,22 @@ def test_demo_target_series_are_labelled_and_deterministic(demo_warehouse, tmp_p
     assert rows(demo_warehouse, "SELECT bool_and(NOT is_demo) FROM target_progress WHERE origin = 'published'") == [
         (True,)]
     assert replaced >= 1  # e.g. people_exit_2018 at 2018-12-31
+
+
+def test_demo_series_of_what_the_warehouse_measures_agree_with_it(demo_warehouse):
+    """People out per year in the demo's target series = the marts' actual people out, quarter by quarter
+    (mart_county_year: status 已脱贫 with an exit date in that year, in each snapshot)."""
+    series = rows(demo_warehouse, """
+        SELECT t.plan_figures_year, CAST(f.period_end AS VARCHAR), f.value FROM fct_target_progress f
+        JOIN ref_plan_targets t ON t.id = f.target_id WHERE t.plan_figures_indicator = 'people_exit_plan'
+        ORDER BY ALL""")
+    marts = rows(demo_warehouse, """
+        SELECT CAST(year AS VARCHAR), CAST(as_of AS VARCHAR), CAST(sum(actual_people) AS DOUBLE)
+        FROM mart_county_year WHERE pathway = 'all' GROUP BY ALL ORDER BY ALL""")
+    assert len(series) == 36 and series == marts
+    villages = rows(demo_warehouse, """
+        SELECT f.value FROM fct_target_progress f JOIN ref_plan_targets t ON t.id = f.target_id
+        WHERE t.plan_figures_indicator = 'village_exit_plan' AND t.plan_figures_year = '2019'
+              AND f.period_end = DATE '2019-12-31'""")
+    assert villages == rows(demo_warehouse, "SELECT CAST(count(*) AS DOUBLE) FROM dim_village "
+                                            "WHERE actual_exit_year = 2019")
