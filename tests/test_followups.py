@@ -140,13 +140,39 @@ def _msg(resp) -> str:
     return json.dumps(resp.json["response"].get("fu-msg", {}), ensure_ascii=False)
 
 
+def _find(node, cid):
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == cid:
+            return node["props"]
+        node = list(node.values())
+    if isinstance(node, list):
+        for x in node:
+            hit = _find(x, cid)
+            if hit is not None:
+                return hit
+    return None
+
+
+def _page_ctx(client, code) -> dict:
+    """The fu-ctx store of the county page's layout as the server sends it."""
+    page = _dep(client, "_pages_content.children")
+    body = {"output": page["output"], "outputs": [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]}
+                                                  for p in page["output"].strip(".").split("...")],
+            "inputs": [{"id": s["id"], "property": s["property"],
+                        "value": f"/county/{code}" if s["property"] == "pathname" else ""} for s in page["inputs"]],
+            "state": [], "changedPropIds": ["_pages_location.pathname"]}
+    data = _find(_post(client, body).json, "fu-ctx")["data"]
+    assert data["unit"] == code
+    return data
+
+
 def test_callbacks_csrf_guard_and_roles(fstore):
     import app as app_module
 
     server = app_module.app.server
     pw = {u["name"]: ensure_user(u["name"], u["role"], u["scope_code"]) for u in (PROV, LANZHOU, DX_ANALYST)}
     prov = client_login(server, PROV["name"], pw[PROV["name"]])
-    ctx = {"target": "people_exit_2020", "unit": "622926", "county": "622926", "lang": "zh"}
+    ctx = dict(_page_ctx(prov, "622926"), target="people_exit_2020")  # the store the county page sends
     n = _count()
     # no CSRF header (or a forged one): 400, nothing written
     assert _post(prov, _add_body(prov, ctx), csrf=False).status_code == 400
