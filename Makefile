@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DB ?= data/warehouse.duckdb
 DEMO ?= data/demo
-APT_PACKAGES := chromium chromium-driver fonts-noto-cjk postgresql libreoffice-writer-nogui libreoffice-impress-nogui poppler-utils
+APT_PACKAGES := chromium chromium-driver fonts-noto-cjk postgresql nginx libreoffice-writer-nogui libreoffice-impress-nogui poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test setup setup-test system warehouse geo demo lint bench plotly-bundle clean
@@ -21,7 +21,7 @@ test: setup-test  ## install what the tests need, lint (ruff), then run them (he
 	$(PY) -m ruff check .
 	$(PY) -m pytest --headless -q
 
-system:  ## Debian packages: Chromium (exports, browser tests), CJK fonts, PostgreSQL (app-store tests), LibreOffice (PDF reports), poppler (tests)
+system:  ## Debian packages: Chromium (exports, browser tests), CJK fonts, PostgreSQL (app-store tests), nginx (cluster test), LibreOffice (PDF reports), poppler (tests)
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi

@@ -60,9 +60,9 @@ def find_store(node, cid):
 
 
 class Driver:
-    def __init__(self, base: str, deps_json: list | None = None):
+    def __init__(self, base: str, deps_json: list | None = None, session=None):
         self.base = base
-        self.s = login(base)  # every callback needs a session (dashboard/auth)
+        self.s = session or login(base)  # every callback needs a session (dashboard/auth)
         self.deps = {}
         self.deps_json = deps_json or self.s.get(base + "/_dash-dependencies", timeout=30).json()
         for d in self.deps_json:

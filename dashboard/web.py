@@ -73,6 +73,7 @@ def init_app(app: dash.Dash) -> None:
             flask.abort(413)
 
     server.before_request_funcs.setdefault(None, []).insert(0, _bound_body)  # before the login guard too
+    server.before_request_funcs[None].insert(0, _node_available)
 
     @server.after_request
     def _headers(resp: flask.Response):
@@ -105,14 +106,26 @@ class _ChunkedLimit:
 
 
 def healthz():
-    """For operators and load balancers: which warehouse this worker serves. No data, no login."""
+    """For operators and load balancers: which warehouse this worker serves. No data, no login.
+    A cluster node that is draining or has no verified version answers 503 (README "Running on several machines")."""
+    ok, why = db.available()
     try:
-        body = {"status": "ok", **db.status()}
-        code = 200
+        body = {"status": why, **db.status()}
+        code = 200 if ok else 503
     except db.WarehouseMissing:
         body, code = {"status": "unavailable", "warehouse_version": None}, 503
     body["worker"] = os.getpid()
     return flask.jsonify(body), code
+
+
+def _node_available():
+    """A cluster node that cannot serve answers 503 at once, so nginx passes the request to another node."""
+    if db.folder() is None or flask.request.path == "/healthz" or flask.request.path.startswith(STATIC_PREFIXES):
+        return None
+    ok, why = db.available()
+    if not ok:
+        return flask.Response(why, status=503, headers={"Retry-After": "1"}, mimetype="text/plain")
+    return None
 
 
 def _quiet_server_banner() -> None:

@@ -1,4 +1,4 @@
-"""python -m etl demo|load|summary — see README.md."""
+"""python -m etl demo|load|summary|publish — see README.md."""
 
 import argparse
 import json
@@ -38,7 +38,20 @@ def _main(argv: list[str] | None) -> int:
     summary = sub.add_parser("summary", help="province plan and actual per year, computed from the loaded rows")
     summary.add_argument("--db", type=Path, default=paths.WAREHOUSE)
     summary.add_argument("--json", action="store_true")
+    pub = sub.add_parser("publish", help="copy the warehouse to every node's folder as a new checksummed version")
+    pub.add_argument("--db", type=Path, default=paths.WAREHOUSE)
+    pub.add_argument("--to", type=Path, action="append", required=True, help="a node's warehouse folder (repeat)")
     args = parser.parse_args(argv)
+
+    if args.command == "publish":
+        from etl.publish import PublishFailed, publish, text
+
+        try:
+            print(text(publish(args.db, args.to)))
+        except PublishFailed as exc:
+            print(f"发布失败 (publish failed): {exc}", file=sys.stderr)
+            return 1
+        return 0
 
     if args.command == "demo":
         from etl.demo import generate
