@@ -53,6 +53,8 @@ def params_of(name: str) -> tuple[str, ...]:
         return ("county", "as_of", "lang")
     if context == "village":
         return ("village", "as_of", "lang")
+    if context == "target":  # a plan target's detail (/targets?target=<id>)
+        return ("target", "prefecture", "county", "as_of", "lang")
     return FILTER_PARAMS
 
 
@@ -65,7 +67,7 @@ def index() -> dict:
     base = request.host_url.rstrip("/")
     out = []
     for name, chart in charts.CHARTS.items():
-        required = [p for p in ("county", "village") if p == chart.context]
+        required = [p for p in ("county", "village", "target") if p == chart.context]
         out.append({
             "name": name, "title": {"zh": _title(name, "zh"), "en": _title(name, "en")},
             "formats": list(FORMATS), "parameters": list(params_of(name)), "required": required,
@@ -88,6 +90,7 @@ def parse_request(name: str, args) -> tuple[Filters, frozenset, dict]:
         raise ApiError(400, "a parameter given twice")
     q = {k: args[k] for k in args}
     village = q.pop("village", "").strip()
+    target = q.pop("target", "").strip()
     f = Filters.parse(q, quarters=Q.quarters())
     if f.notices:
         raise ApiError(400, "; ".join(f.notices))
@@ -113,6 +116,10 @@ def parse_request(name: str, args) -> tuple[Filters, frozenset, dict]:
         if village[:6] not in scope:
             raise ApiError(403, "outside your scope")
         ctx = {"village": village}
+    elif context == "target":
+        if not target or not Q.has_targets() or target not in set(Q.plan_targets()["id"]):
+            raise ApiError(400, f"{name} needs target=<a target id of /api/targets.json>")
+        ctx = {"target": target}
     return f, scope, ctx
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from dashboard import figures, progress
+from dashboard import figures, progress, targets
 from dashboard import queries as Q
 from dashboard.filters import LEVELS, Filters
 from dashboard.i18n import CATALOG, fmt_date, t
@@ -115,6 +115,106 @@ def _plain(fn):
     return lambda df, f, ctx, **kw: fn(df, **kw)
 
 
+
+# ---------------------------------------------------------------- plan targets (dashboard.targets)
+def _target_unit(f: Filters) -> str:
+    """The unit whose own row a target's summary shows: the selected county or prefecture, else the province."""
+    return f.county or f.prefecture or "620000"
+
+
+@Q.cached
+def target_catalog(f: Filters):
+    return targets.catalog(Q.plan_targets(), f.as_of_date)
+
+
+def target_judged(f: Filters, scope, target: str | None = None) -> pd.DataFrame:
+    """Every (target, unit) of the selection judged as of the quarter (one target's series when given)."""
+    cat = target_catalog(f)
+    if target:
+        cat = cat[cat["id"] == target]
+        series = cat["series_id"].iloc[0] if len(cat) else target
+    prog = Q.target_progress(f, scope, series) if target else Q.target_values(f, scope)
+    return targets.assess(cat, prog, f.as_of_date, Q.quarter_profile())
+
+
+@Q.cached
+def target_summary(f: Filters, scope) -> pd.DataFrame:
+    """One row per target of the catalog (dashboard.targets.summary) with its revision in words."""
+    if not Q.has_targets():
+        return pd.DataFrame()
+    cat = target_catalog(f)
+    cat = cat[cat.apply(targets.visible, axis=1)]  # as of: no figure of a document issued later
+    s = targets.summary(cat, target_judged(f, scope), _target_unit(f))
+    rev = targets.revisions(cat, "zh")
+    s["revision"] = s["target_id"].map(rev)
+    return s.sort_values(["sector", "deadline", "target_id"]).reset_index(drop=True)
+
+
+def _targets_rows(f, scope, ctx):
+    s = target_summary(f, scope)
+    if s.empty:
+        return s
+    s = s.assign(revision=s["target_id"].map(targets.revisions(target_catalog(f), f.lang)))
+    return s[["target_id", "sector", "section", "level", "kind", "target", "unit", "deadline", "latest",
+              "latest_date", "expected", "ratio", "status", "ahead", "pace_ratio", "projected", "units",
+              "units_behind", "in_force", "revision", "is_demo", "document", "quote"]]
+
+
+@Q.cached
+def target_units(f: Filters, scope, target: str) -> pd.DataFrame:
+    """One target's units as of the quarter: status now and at the deadline with the status history."""
+    if not target or not Q.has_targets():
+        return pd.DataFrame()
+    cat = target_catalog(f)
+    cat = cat[cat["id"] == target]
+    if cat.empty:
+        return pd.DataFrame()
+    prog = Q.target_progress(f, scope, cat["series_id"].iloc[0])
+    quarters = [q for q in Q.quarters() if q <= f.as_of.label]
+    hist = targets.history(cat, prog, quarters, Q.quarter_profile())
+    now = targets.assess(cat, prog, f.as_of_date, Q.quarter_profile())
+    names = prog.drop_duplicates("unit_code").set_index("unit_code")[["unit_name", "unit_level"]]
+    out = now.join(names, on="unit_code").merge(
+        hist[["unit_code", "since", "quarters", "trend"]], on="unit_code", how="left")
+    return out.sort_values(["status", "ratio", "unit_code"]).reset_index(drop=True)
+
+
+def _target_units_rows(f, scope, ctx):
+    df = target_units(f, scope, ctx.get("target", ""))
+    if df.empty:
+        return df
+    return df[["target_id", "unit_code", "unit_name", "unit_level", "latest", "latest_date", "expected", "ratio",
+               "status", "ahead", "pace_ratio", "projected", "since", "quarters", "trend", "is_demo"]]
+
+
+def _target_series_rows(f, scope, ctx):
+    target = ctx.get("target", "")
+    if not target or not Q.has_targets():
+        return pd.DataFrame()
+    cat = target_catalog(f)
+    row = cat[cat["id"] == target]
+    if row.empty:
+        return pd.DataFrame()
+    p = Q.target_progress(f, scope, row["series_id"].iloc[0])
+    unit = _target_unit(f)
+    own = p[p["unit_code"] == unit]
+    if own.empty and len(p):  # a split target: the units' values summed (counts, money) or averaged (levels)
+        how = "sum" if row["kind"].iloc[0] in ("count", "money") else "mean"
+        own = p.groupby("period_end", as_index=False).agg(value=("value", how), is_demo=("is_demo", "all"))
+        own = own.assign(unit_code=unit, units=p.groupby("period_end")["unit_code"].nunique().to_numpy())
+    return own.assign(target_id=target)[[c for c in ("target_id", "unit_code", "period_end", "value", "is_demo",
+                                                     "units", "source") if c in own.columns or c == "target_id"]]
+
+
+def _target_series_figure(df, f, ctx, **kw):
+    cat = target_catalog(f)
+    row = cat[cat["id"] == ctx.get("target", "")]
+    return figures.target_series_figure(df, target=row.iloc[0].to_dict() if len(row) else {}, **kw)
+
+
+def _target(f, scope, ctx):
+    return f, scope, ctx.get("target", "")
+
 Args = Callable[[Filters, frozenset, dict], tuple]
 
 
@@ -166,6 +266,10 @@ CHARTS: dict[str, Chart] = {
     "warnings": Chart(Q.warnings_by_county, lambda f, scope, ctx: (scope,)),
     "warning_rows": Chart(Q.warning_rows, lambda f, scope, ctx: (ctx.get("county"), scope)),
     "refs": Chart(Q.reference_sources, lambda f, scope, ctx: ()),
+    "targets": Chart(target_summary, _scoped, _targets_rows),
+    "target_series": Chart(Q.target_progress, lambda f, scope, ctx: (f, scope, ctx.get("target") or None),
+                           _target_series_rows, _target_series_figure, image=True, context="target"),
+    "target_units": Chart(target_units, _target, _target_units_rows, context="target"),
 }
 
 
@@ -185,6 +289,8 @@ def title(name: str, f: Filters, scope, ctx: dict | None = None) -> str:
                            t("year_fmt", f.lang, year=f.year), _measure(name, f)])
     if ctx.get("county"):
         f = f.replace(county=ctx["county"])
+    if ctx.get("target"):  # a plan target's detail: named after the target
+        return f.title(_measure(name, f), names) + f" · {ctx['target']}"
     return f.title(_measure(name, f), names)
 
 
@@ -199,6 +305,8 @@ def filename(name: str, f: Filters, scope, ctx: dict | None, ext: str) -> str:
         f = f.replace(county=code, prefecture=None, ctype=None, deep=None)
         names = {**names, code: "_".join(filter(None, (info.get("county_name"), info.get("village_name"))))}
     stem = f.filename(_measure(name, f), names, ext)
+    if ctx.get("target"):
+        stem = f"{ctx['target']}_{stem}"
     if ctx.get("village"):
         stem = f"{ctx['village']}_{stem}"
     return stem

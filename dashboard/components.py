@@ -29,6 +29,7 @@ def header(f: Filters, path: str, meta: dict, as_of: str | None) -> html.Header:
         ]),
         html.Nav(className="nav", children=[
             dcc.Link(t("nav_overview", lang), href=href("/", f, county=None), className="nav-link"),
+            dcc.Link(t("nav_targets", lang), href=href("/targets", f), className="nav-link"),
             dcc.Link(t("nav_data", lang), href=href("/data", f), className="nav-link"),
             html.A(t("nav_meeting", lang), href=f"/meeting?scope={f.county or f.prefecture or '620000'}"
                    f"&as_of={f.as_of or ''}&lang={lang}", className="nav-link"),

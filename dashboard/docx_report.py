@@ -32,7 +32,7 @@ from dashboard.facts import (
 )
 from dashboard.figures import year_label
 from dashboard.filters import LEVELS
-from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_pct, t
+from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_number, fmt_pct, t
 from dashboard.quarter import Quarter
 
 EA_FONT = "Microsoft YaHei"  # east-Asian font Word uses for Chinese (w:eastAsia)
@@ -362,6 +362,8 @@ def build_docx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
     else:
         _para(doc, t("r_no_behind_villages", lang))
 
+    targets_section(d, doc, fx)
+
     d.heading(t("r_s_notes", lang))
     for line in (
         snap_note(as_of, fx, snapped),
@@ -377,6 +379,31 @@ def build_docx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+def targets_section(d, doc, fx: Facts) -> None:
+    """The plan targets due in the report's year and behind (dashboard.targets), with the rule."""
+    from dashboard import charts, targets
+
+    if not Q.has_targets():
+        return
+    lang, year = fx.filters.lang, fx.filters.year
+    summ = charts.target_summary(fx.filters, Q.viewer_scope())
+    due = targets.due_this_year_behind(summ, year)
+    d.heading(t("tg_due_title", lang, year=year))
+    c = targets.counts(summ)
+    _para(doc, t("tg_counts", lang, now="，".join(f"{t(f'tg_now_{k}', lang)} {v}" for k, v in c["now"].items()),
+                 ahead="，".join(f"{t(f'tg_ahead_{k}', lang)} {v}" for k, v in c["ahead"].items())))
+    if due.empty:
+        _para(doc, t("tg_due_none", lang, year=year))
+    else:
+        _table(doc, [t(k, lang) for k in ("tg_f_sector", "tg_col_id", "tg_col_quote", "tg_col_target", "tg_col_latest",
+                                          "tg_col_deadline", "tg_col_now", "tg_col_ahead", "tg_col_units_behind")],
+               [[r.sector, r.target_id, r.quote, f"{fmt_number(r.target, lang)} {r.unit}",
+                 fmt_number(r.latest, lang) if r.latest == r.latest else "—", str(r.deadline)[:10],
+                 t(f"tg_now_{r.status}", lang), t(f"tg_ahead_{r.ahead}", lang), fmt_int(r.units_behind)]
+                for r in due.itertuples()])
+    _para(doc, targets.rule_sentence(lang), size=9, color="3E4C59")
 
 
 # ---------------------------------------------------------------- PDF (LibreOffice headless)

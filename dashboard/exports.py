@@ -97,6 +97,24 @@ OVERRIDES: dict[str, dict[str, tuple[str, str]]] = {
     "households": {"status": ("col_status", "label:hv_")},
     "villages": {"village_code": ("xc_code", "code")},
 }
+# plan targets (/targets: dashboard.charts target_*)
+_TARGETS = {
+    "target_id": ("tg_col_id", "code"), "sector": ("tg_f_sector", "text"), "section": ("tg_col_section", "text"),
+    "level": ("tg_col_level", "text"), "kind": ("tg_col_kind", "text"), "target": ("tg_col_target", "float"),
+    "unit": ("tg_col_unit", "text"), "deadline": ("tg_col_deadline", "date"), "latest": ("tg_col_latest", "float"),
+    "latest_date": ("tg_col_latest_date", "date"), "expected": ("tg_col_expected", "float"),
+    "ratio": ("tg_col_ratio", "pct1"), "status": ("tg_col_now", "label:tg_now_"),
+    "ahead": ("tg_col_ahead", "label:tg_ahead_"), "pace_ratio": ("tg_col_pace", "pct1"),
+    "projected": ("tg_col_projected", "float"), "units": ("tg_col_units", "int"),
+    "units_behind": ("tg_col_units_behind", "int"), "in_force": ("tg_col_in_force", "label:tg_force_"),
+    "revision": ("tg_col_revision", "text"), "is_demo": ("tg_demo", "bool"), "document": ("tg_col_document", "text"),
+    "quote": ("tg_col_quote", "text"), "unit_code": ("tg_col_unit_code", "code"),
+    "unit_name": ("tg_col_unit_name", "text"), "unit_level": ("tg_col_level", "text"),
+    "since": ("tg_col_since", "code"), "quarters": ("tg_col_quarters", "int"),
+    "trend": ("tg_col_trend", "label:tg_trend_"), "period_end": ("xc_quarter_end", "date"),
+    "value": ("tg_col_latest", "float"), "source": ("tg_col_source", "text"),
+}
+OVERRIDES.update({"targets": _TARGETS, "target_units": _TARGETS, "target_series": _TARGETS})
 # The /data tables: their fields as they are (no rounding, no labels), under their `dh_` headers.
 RAW_TABLES = ("loads", "files", "rejects", "reject_samples", "recon", "refs")
 _TEXT_KINDS = ("code", "text")

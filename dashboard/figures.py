@@ -380,3 +380,38 @@ def history_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str, as
         yaxis2=dict(anchor="x", overlaying="y", side="right", range=[0, top + step * 0.2], dtick=step, tick0=0,
                     tickformat=".0%" if step >= 0.01 else ".1%", showgrid=False),
         shapes=shapes, annotations=notes)
+
+
+def target_series_figure(df: pd.DataFrame, *, target: dict, lang: str, title: str, subtitle: str) -> dict:
+    """A plan target's reported values (df: period_end, value, is_demo) against its value (horizontal line) and
+    deadline (vertical line); published values filled, demo values hollow, each named in the legend."""
+    if df.empty or not target:
+        return empty_figure(t("empty", lang), title, subtitle)
+    df = df.sort_values("period_end")
+    x = df["period_end"].astype(str).str[:10].tolist()
+    y = pd.to_numeric(df["value"], errors="coerce").tolist()
+    demo = df["is_demo"].fillna(True).astype(bool).tolist()
+    traces = [dict(type="scatter", x=x, y=y, mode="lines", line=dict(color=theme.BLUE, width=2), showlegend=False,
+                   hoverinfo="skip")]
+    for is_demo, name, symbol in ((False, t("tg_real", lang), "circle"), (True, t("tg_demo", lang), "circle-open")):
+        pts = [(a, b) for a, b, d in zip(x, y, demo) if d == is_demo]
+        if pts:
+            traces.append(dict(type="scatter", x=[a for a, _ in pts], y=[b for _, b in pts], mode="markers",
+                               name=name, marker=dict(symbol=symbol, size=10, color=theme.BLUE, line=dict(width=2))))
+    deadline = str(target.get("deadline") or "")[:10]
+    value = target.get("value")
+    shapes, notes = [], []
+    if value is not None and not (isinstance(value, float) and math.isnan(value)):
+        shapes.append(_line(0, 1, value, value, "x domain", "y", "dash", theme.GREEN))
+        notes.append(dict(text=f"{t('tg_target_line', lang)} {fmt_number(value, lang)}", x=0.01, xref="x domain",
+                          xanchor="left", y=value, yref="y", yanchor="bottom", showarrow=False,
+                          font=dict(size=13, color=theme.GREEN)))
+    if deadline:
+        shapes.append(_line(deadline, deadline, 0, 1, "x", "y domain", "dot", theme.VERMILION))
+        notes.append(dict(text=f"{t('tg_deadline_line', lang)} {deadline}", x=deadline, xref="x", xanchor="right",
+                          y=0.97, yref="y domain", yanchor="top", showarrow=False,
+                          font=dict(size=13, color=theme.VERMILION)))
+    xs = sorted(set(x) | ({deadline} if deadline else set()))
+    return _figure(traces, title, subtitle, 400, shapes=shapes, annotations=notes,
+                   xaxis=dict(type="date", range=[xs[0], xs[-1]] if len(xs) > 1 else None, gridcolor=theme.LIGHT_GREY),
+                   yaxis=dict(gridcolor=theme.LIGHT_GREY, rangemode="tozero", title=dict(text=esc(target.get("unit") or ""))))

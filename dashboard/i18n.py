@@ -441,6 +441,135 @@ CATALOG.update({
     ),
 })
 
+# follow-ups (督办, dashboard/followups.py)
+CATALOG.update({
+    "fu_title": ("督办事项", "Follow-ups"),
+    "fu_rule": ("省、市、县领导和管理员可在本辖区内新增和更新督办；分析员只读。每次变更都记入审计日志。",
+                "Leaders and admins add and update follow-ups within their area; analysts read them. Every change "
+                "is written to the audit log."),
+    "fu_none": ("暂无督办事项", "No follow-ups"),
+    "fu_col_id": ("编号", "No."),
+    "fu_col_target": ("指标", "Target"),
+    "fu_col_unit": ("单位", "Unit"),
+    "fu_col_action": ("督办内容", "Action"),
+    "fu_col_responsible": ("责任人/单位", "Responsible"),
+    "fu_col_due": ("完成时限", "Due"),
+    "fu_col_state": ("状态", "State"),
+    "fu_col_updated": ("最近更新", "Last change"),
+    "fu_state_open": ("待办", "Open"),
+    "fu_state_in_progress": ("办理中", "In progress"),
+    "fu_state_done": ("已办结", "Done"),
+    "fu_state_cancelled": ("已撤销", "Cancelled"),
+    "fu_add": ("新增督办", "Add follow-up"),
+    "fu_save": ("更新状态", "Update state"),
+    "fu_pick": ("选择督办事项", "Choose a follow-up"),
+    "fu_added": ("已新增督办 #{id}", "Follow-up #{id} added"),
+    "fu_saved": ("督办 #{id} 已更新", "Follow-up #{id} updated"),
+    "fu_err_role": ("您的角色不能新增或更新督办", "Your role cannot add or update follow-ups"),
+    "fu_err_scope": ("该单位不在您的权限范围内", "That unit is outside your scope"),
+    "fu_err_target": ("请选择一个指标", "Choose a target"),
+    "fu_err_unit": ("请选择一个单位", "Choose a unit"),
+    "fu_err_action": ("请填写督办内容（1–500字）", "Write the action (1–500 characters)"),
+    "fu_err_responsible": ("请填写责任人或责任单位（1–100字）", "Name who is responsible (1–100 characters)"),
+    "fu_err_due": ("请填写完成时限（2018–2030年的日期）", "Give a due date (2018–2030)"),
+    "fu_err_state": ("状态无效", "Unknown state"),
+    "fu_err_missing": ("没有这条督办事项", "No such follow-up"),
+    "fu_deck_title": ("督办事项（未办结 {n} 项）", "Follow-ups ({n} not closed)"),
+    "fu_deck_capped": ("仅列出前 {shown} 项，共 {n} 项", "First {shown} of {n} shown"),
+    "deep_demo_pick": ("（演示选取：省定名单未找到）", " (demo pick: the province's list was not found)"),
+})
+
+
+# plan targets (dashboard/targets.py, /targets)
+CATALOG.update({
+    "nav_targets": ("目标任务", "Targets"),
+    "ch_targets": ("规划目标任务进展", "Plan targets: progress"),
+    "ch_target_series": ("目标进展与期限", "Progress against the deadline"),
+    "ch_target_units": ("各单位进展", "Progress by unit"),
+    "tg_title": ("甘发〔2018〕20号 目标任务", "Targets of Gan Fa [2018] No. 20"),
+    "tg_rule": (
+        "判定规则：现状——累计完成÷截至当日应完成（数量、资金按脱贫人口的季度进度，跨整年以外的和比例类按直线）"
+        "≥{now}为进度正常，低于为滞后；上限、下限类在限度内即为达标；期限已到仍未达标为逾期。"
+        "到期预判——近期进度（最近{days}天）÷按期完成所需进度：≥{on}可按期完成，{lim}–{on}需加快，0–{lim}进展有限，"
+        "低于0为倒退；不足两个数据点无法判断。每项目标按其自身数值判定，规划期总目标不等于各年目标之和。",
+        "Rule: now — progress made ÷ progress expected by the as-of date (counts and money follow the exits' "
+        "quarterly curve over whole years; otherwise and for shares a straight line) ≥ {now} is on track, below is "
+        "behind; a cap or floor is met while within bound; past the deadline and not met is overdue. At the "
+        "deadline — recent pace (last {days} days) ÷ pace needed to reach the target on time: ≥ {on} on track, "
+        "{lim}–{on} needs acceleration, 0–{lim} limited progress, below 0 going backwards; fewer than two data points: "
+        "cannot assess. Each target is judged on its own value: an end-of-plan target is not the sum of its yearly "
+        "targets.",
+    ),
+    "tg_now_met": ("已达标", "Met"),
+    "tg_now_on_track": ("进度正常", "On track"),
+    "tg_now_behind": ("滞后", "Behind"),
+    "tg_now_overdue": ("逾期未完成", "Overdue"),
+    "tg_now_no_data": ("无数据", "No data"),
+    "tg_ahead_on_track": ("可按期完成", "On track"),
+    "tg_ahead_needs_acceleration": ("需加快", "Needs acceleration"),
+    "tg_ahead_limited": ("进展有限", "Limited progress"),
+    "tg_ahead_regressing": ("倒退", "Going backwards"),
+    "tg_ahead_cannot_assess": ("无法判断", "Cannot assess"),
+    "tg_in_force": ("现行", "in force"),
+    "tg_force_yes": ("现行", "In force"),
+    "tg_force_not_yet": ("尚未发布", "Not yet issued"),
+    "tg_force_superseded": ("已被修订", "Superseded"),
+    "tg_f_sector": ("领域", "Sector"),
+    "tg_f_status": ("现状", "Status now"),
+    "tg_f_year": ("期限年份", "Deadline year"),
+    "tg_f_unit": ("单位", "Unit"),
+    "tg_col_id": ("目标编号", "Target id"),
+    "tg_col_quote": ("规划原文", "The plan's words"),
+    "tg_col_target": ("目标值", "Target"),
+    "tg_col_unit": ("计量单位", "Unit of measure"),
+    "tg_col_deadline": ("期限", "Deadline"),
+    "tg_col_level": ("层级", "Level"),
+    "tg_col_kind": ("类型", "Kind"),
+    "tg_col_latest": ("最新进展", "Latest"),
+    "tg_col_latest_date": ("进展日期", "Latest as of"),
+    "tg_col_expected": ("截至当日应完成", "Expected by now"),
+    "tg_col_ratio": ("完成÷应完成", "Made ÷ expected"),
+    "tg_col_now": ("现状", "Status now"),
+    "tg_col_ahead": ("到期预判", "At the deadline"),
+    "tg_col_pace": ("近期进度÷所需进度", "Pace ÷ pace needed"),
+    "tg_col_projected": ("按近期进度到期预计", "Projected at the deadline"),
+    "tg_col_units": ("单位数", "Units"),
+    "tg_col_units_behind": ("滞后单位", "Units behind"),
+    "tg_col_in_force": ("效力", "In force"),
+    "tg_col_revision": ("修订（其他文件的数值）", "Revision (other documents' figures)"),
+    "tg_col_document": ("文件", "Document"),
+    "tg_col_section": ("章节", "Section"),
+    "tg_col_real": ("数据性质", "Data"),
+    "tg_col_unit_name": ("单位名称", "Unit"),
+    "tg_col_unit_code": ("单位代码", "Unit code"),
+    "tg_col_since": ("滞后起始季度", "Behind since"),
+    "tg_col_quarters": ("连续滞后季度", "Quarters behind in a row"),
+    "tg_col_trend": ("较上季度", "Since last quarter"),
+    "tg_col_source": ("来源", "Source"),
+    "tg_real": ("公布数", "Published"),
+    "tg_demo": ("演示数", "Demo"),
+    "tg_trend_better": ("好转", "Better"),
+    "tg_trend_worse": ("变差", "Worse"),
+    "tg_trend_same": ("持平", "Same"),
+    "tg_counts": ("现状：{now}　到期预判：{ahead}", "Now: {now}   At the deadline: {ahead}"),
+    "tg_missing": ("数据仓库中还没有目标任务表（ref_plan_targets、target_progress）：请用新版ETL重新加载。",
+                   "The warehouse has no target tables (ref_plan_targets, target_progress) yet: reload it with the "
+                   "current ETL."),
+    "tg_unknown": ("没有编号为 {id} 的目标。", "There is no target {id}."),
+    "tg_back": ("返回目标任务列表", "Back to all targets"),
+    "tg_rows": ("共{n}项目标", "{n} targets"),
+    "tg_detail_hint": ("点击一行查看详情", "Click a row for its detail"),
+    "tg_deadline_line": ("期限", "Deadline"),
+    "tg_expected_line": ("应完成进度", "Expected"),
+    "tg_target_line": ("目标值", "Target"),
+    "tg_no_units_behind": ("没有滞后的单位。", "No unit is behind."),
+    "tg_units_behind_title": ("滞后单位（现状）", "Units behind (now)"),
+    "tg_due_title": ("{year}年到期且滞后的目标任务", "Targets due in {year} and behind"),
+    "tg_due_none": ("{year}年到期的目标任务均无滞后。", "No target due in {year} is behind."),
+    "tg_followups_missing": ("督办事项由督办模块提供（尚未接入）。", "Follow-ups come with the follow-up module (not yet connected)."),
+    "xc_tg_target": ("目标值", "Target"),
+})
+
 
 def value_label(v, lang: str = DEFAULT_LANG) -> str:
     """A register value (household type, cause, status, village category) in the UI language; unknown values as

@@ -24,13 +24,14 @@ from dashboard.facts import (
     snap_note,
 )
 from dashboard.filters import LEVELS
-from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_pct, t
+from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_number, fmt_pct, t
 from dashboard.quarter import Quarter
 
 EA_FONT = "Microsoft YaHei"  # east-Asian font PowerPoint uses for Chinese (a:ea)
 LATIN_FONT = "Calibri"
 COUNTY_ROWS = 10  # table rows per slide
 VILLAGE_ROWS = 12
+FOLLOWUP_ROWS, MAX_FOLLOWUP_SLIDES = 10, 3  # follow-ups (督办) not closed: at most 30 in a deck
 MAX_VILLAGE_SLIDES = 5  # at most 60 villages in a deck (highest incidence first); the Word report lists 300
 
 
@@ -164,6 +165,9 @@ def build_pptx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
                 plan += [("counties", (i, len(cp), part)) for i, part in enumerate(cp, start=1)]
             vp = _pages(bv, VILLAGE_ROWS, MAX_VILLAGE_SLIDES)
             plan += [("villages", (i, len(vp), part)) for i, part in enumerate(vp, start=1)]
+    if Q.has_targets():
+        plan.append(("targets", None))
+    plan += followup_slides(fx.code)
     blank = prs.slide_layouts[6]
     n = len(plan)
     for idx, (kind, arg) in enumerate(plan):
@@ -210,6 +214,10 @@ def build_pptx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
                         for r in part.itertuples()], unit * 9)
             else:
                 _text(s, unit * 3, unit * 10, unit * 94, unit * 6, t("r_no_behind_counties", lang), 18)
+        elif kind == "targets":
+            targets_slide(s, fx, unit, prs)
+        elif kind == "followups":
+            _followups_slide(s, unit, prs, arg, lang)
         else:  # villages
             i, k, part = arg
             _title(s, unit, t("r_behind_villages", lang, n=fmt_int(len(bv)))
@@ -231,6 +239,56 @@ def build_pptx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
     buf = io.BytesIO()
     prs.save(buf)
     return buf.getvalue()
+
+
+TARGET_ROWS = 10
+
+
+def targets_slide(s, fx: Facts, unit, prs) -> None:
+    """"Targets due this year and behind" (dashboard.targets): behind or overdue now, or not on course at the
+    deadline, in force at the as-of date, worst first (the first TARGET_ROWS; the count says how many)."""
+    from dashboard import charts, targets
+
+    lang = fx.filters.lang
+    due = targets.due_this_year_behind(charts.target_summary(fx.filters, Q.viewer_scope()), fx.filters.year)
+    _title(s, unit, f"{fx.name} · {t('tg_due_title', lang, year=fx.filters.year)} · {len(due)}")
+    if due.empty:
+        _text(s, unit * 3, unit * 10, unit * 94, unit * 6, t("tg_due_none", lang, year=fx.filters.year), 18)
+        return
+    _table(s, unit, [t(k, lang) for k in ("tg_f_sector", "tg_col_id", "tg_col_target", "tg_col_latest",
+                                          "tg_col_deadline", "tg_col_now", "tg_col_ahead", "tg_col_units_behind")],
+           [[r.sector, r.target_id, f"{fmt_number(r.target, lang)} {r.unit}",
+             fmt_number(r.latest, lang) if r.latest == r.latest else "—", str(r.deadline)[:10],
+             t(f"tg_now_{r.status}", lang), t(f"tg_ahead_{r.ahead}", lang), fmt_int(r.units_behind)]
+            for r in due.head(TARGET_ROWS).itertuples()], unit * 9, size=11)
+    if len(due) > TARGET_ROWS:
+        _text(s, unit * 3, prs.slide_height - unit * 9, unit * 94, unit * 4,
+              t("r_villages_capped", lang, shown=TARGET_ROWS, n=fmt_int(len(due))), 11, color="2E3A4B")
+
+
+def followup_slides(code: str) -> list:
+    """The follow-ups (督办) not closed inside `code` that the viewer may see, FOLLOWUP_ROWS a slide (none: no
+    slide), at most MAX_FOLLOWUP_SLIDES."""
+    from dashboard import auth, followups
+
+    rows = followups.deck_rows(code, auth.request_scope_code())
+    pages = [rows[i:i + FOLLOWUP_ROWS] for i in range(0, len(rows), FOLLOWUP_ROWS)][:MAX_FOLLOWUP_SLIDES]
+    return [("followups", (i, len(pages), part, len(rows))) for i, part in enumerate(pages, start=1)]
+
+
+def _followups_slide(s, unit, prs, arg, lang: str) -> None:
+    i, k, part, total = arg
+    names = Q.names(Q.viewer_scope())
+    _title(s, unit, t("fu_deck_title", lang, n=fmt_int(total)) + (t("r_part", lang, i=i, n=k) if k > 1 else ""))
+    _table(s, unit, [t(c, lang) for c in ("fu_col_id", "fu_col_target", "fu_col_unit", "fu_col_action",
+                                          "fu_col_responsible", "fu_col_due", "fu_col_state")],
+           [[f"#{r['id']}", r["target_id"], names.get(r["unit_code"], r["unit_code"]), r["action"][:120],
+             r["responsible"], fmt_date(r["due_date"], lang), t(f"fu_state_{r['state']}", lang)] for r in part],
+           unit * 9, size=11)
+    shown = FOLLOWUP_ROWS * MAX_FOLLOWUP_SLIDES
+    if i == k and total > shown:
+        _text(s, unit * 3, prs.slide_height - unit * 9, unit * 94, unit * 4,
+              t("fu_deck_capped", lang, shown=shown, n=fmt_int(total)), 11, color="2E3A4B")
 
 
 def _cell(cell, text, bold, size=14):

@@ -394,6 +394,17 @@ def county_info(code: str, scope: frozenset) -> dict | None:
 
 
 @cached
+def deep_demo_picks() -> frozenset:
+    """Counties a demo warehouse marks 省定深度贫困县 that data/reference/gansu_counties.csv does not flag
+    (ref_counties.deep_poverty_any): the demo's picks, the published list of the 18 was not found."""
+    if meta().get("demo") != "true":
+        return frozenset()
+    return frozenset(_df(
+        """SELECT c.county_code FROM dim_county c LEFT JOIN ref_counties r ON r.adcode = c.county_code
+           WHERE c.deep_poverty = '省定' AND coalesce(r.deep_poverty_any, '') <> '1'""")["county_code"])
+
+
+@cached
 def villages(f: Filters, county: str, scope: frozenset) -> pd.DataFrame:
     return _df(
         """SELECT v.village_code, v.village_name, v.township_name, v.village_category, v.is_deep_poverty,
@@ -596,4 +607,64 @@ def village_behind_history(f: Filters, scope: frozenset) -> pd.DataFrame:
         WHERE s.is_poverty_county AND m.as_of <= $as_of::DATE
         ORDER BY m.village_code, m.as_of""",
         _p(f, scope),
+    )
+
+
+# ---------------------------------------------------------------- plan targets (dashboard.targets)
+@cached
+def has_targets() -> bool:
+    """Does the warehouse hold the plan targets (ref_plan_targets and target_progress)?"""
+    return _df("""SELECT count(*) AS n FROM duckdb_tables()
+                  WHERE table_name IN ('ref_plan_targets', 'target_progress')""")["n"].iloc[0] == 2
+
+
+@cached
+def plan_targets() -> pd.DataFrame:
+    """The plan's targets as loaded from data/reference/plan_targets.csv (the catalog is public)."""
+    return _df("SELECT * FROM ref_plan_targets ORDER BY id")
+
+
+# The units of target_progress a viewer sees: the province's own rows; a prefecture only when every county of it is
+# in scope and no county / type filter narrows the selection; the selected counties and their villages.
+_TARGET_UNITS = """
+pref_ok AS (SELECT prefecture_code FROM dim_county GROUP BY prefecture_code
+            HAVING bool_and(list_contains($scope, county_code))),
+units AS (
+    SELECT tp.target_id, tp.unit_code, tp.unit_level, tp.period_end, tp.value, tp.is_demo, tp.source, tp.note,
+           coalesce(c.county_name, p.prefecture_name, v.village_name) AS unit_name,
+           coalesce(c.county_code, v.county_code) AS county_code
+    FROM target_progress tp
+    LEFT JOIN dim_county c ON tp.unit_level = 'county' AND c.county_code = tp.unit_code
+    LEFT JOIN dim_prefecture p ON tp.unit_level = 'prefecture' AND p.prefecture_code = tp.unit_code
+    LEFT JOIN dim_village v ON tp.unit_level = 'village' AND v.village_code = tp.unit_code
+    WHERE tp.period_end <= $as_of::DATE AND ($target IS NULL OR tp.target_id = $target)
+      AND (tp.unit_level = 'province'
+           OR (tp.unit_level = 'prefecture' AND tp.unit_code IN (SELECT prefecture_code FROM pref_ok)
+               AND $county IS NULL AND $ctype IS NULL AND $deep IS NULL
+               AND ($prefecture IS NULL OR tp.unit_code = $prefecture))
+           OR (tp.unit_level = 'county' AND tp.unit_code IN (SELECT county_code FROM sel))
+           OR (tp.unit_level = 'village' AND v.county_code IN (SELECT county_code FROM sel))))"""
+
+
+@cached
+def target_progress(f: Filters, scope: frozenset, target: str | None = None) -> pd.DataFrame:
+    """target_progress rows up to the as-of quarter end (as of means as of), of the units the viewer sees in the
+    selection (_TARGET_UNITS), all targets or one (`target` and the revisions measured on its series)."""
+    return _df(
+        f"""WITH {_SEL}, {_TARGET_UNITS}
+        SELECT target_id, unit_code, unit_level, unit_name, county_code, strftime(period_end, '%Y-%m-%d') AS period_end,
+               value, is_demo, source, note
+        FROM units ORDER BY target_id, unit_code, period_end""",
+        _p(f, scope, target=target),
+    )
+
+
+@cached
+def target_values(f: Filters, scope: frozenset) -> pd.DataFrame:
+    """The columns of `target_progress` the status rule reads (target_id, unit_code, period_end, value, is_demo), for
+    every target: the targets table's query, lean because it carries every unit's quarters."""
+    return _df(
+        f"""WITH {_SEL}, {_TARGET_UNITS}
+        SELECT target_id, unit_code, period_end, value, is_demo FROM units""",
+        _p(f, scope, target=None),
     )

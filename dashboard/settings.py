@@ -21,4 +21,13 @@ INCIDENCE_WATCH_COUNTY = 0.20
 INCIDENCE_WATCH_VILLAGE = 0.30
 
 __all__ = ["BEFORE_PLAN", "DEFAULT_QUARTER_PROFILE", "INCIDENCE_EXIT", "INCIDENCE_WATCH_COUNTY",
-           "INCIDENCE_WATCH_VILLAGE", "PLAN_START_YEAR", "PLAN_YEARS", "RAG_AMBER", "RAG_GREEN", "SCHEDULE_YEARS"]
+           "INCIDENCE_WATCH_VILLAGE", "PLAN_START_YEAR", "PLAN_YEARS", "RAG_AMBER", "RAG_GREEN", "SCHEDULE_YEARS",
+           "TARGET_NOW_ON_TRACK", "TARGET_PACE_LIMITED", "TARGET_PACE_ON_TRACK", "TARGET_RECENT_DAYS"]
+
+# Plan targets (dashboard.targets): on track now at >= TARGET_NOW_ON_TRACK of the progress expected by the as-of
+# date; at the deadline, recent pace / pace needed: on track >= TARGET_PACE_ON_TRACK, needs acceleration >=
+# TARGET_PACE_LIMITED, limited >= 0, regressing below; the recent pace spans TARGET_RECENT_DAYS.
+TARGET_NOW_ON_TRACK = float(os.environ.get("GANSU_TARGET_NOW_ON_TRACK", "0.95"))
+TARGET_PACE_ON_TRACK = float(os.environ.get("GANSU_TARGET_PACE_ON_TRACK", "0.95"))
+TARGET_PACE_LIMITED = float(os.environ.get("GANSU_TARGET_PACE_LIMITED", "0.60"))
+TARGET_RECENT_DAYS = int(os.environ.get("GANSU_TARGET_RECENT_DAYS", "365"))

@@ -146,6 +146,9 @@ def is_code(value, kind: str) -> bool:
     return isinstance(value, str) and len(value) <= 12 and _CODE[kind].fullmatch(value) is not None
 
 
+TARGET_ID = re.compile(r"[a-z0-9_]{1,64}")
+
+
 def clean_ctx(ctx_data) -> dict | None:
     """A page context from the browser ({"county": ..., "village": ...}) if well-formed, else None."""
     if ctx_data is None:
@@ -154,6 +157,9 @@ def clean_ctx(ctx_data) -> dict | None:
         return None
     out = {}
     for k, v in ctx_data.items():
+        if k == "target" and isinstance(v, str) and TARGET_ID.fullmatch(v):  # a plan target's id (/targets)
+            out[k] = v
+            continue
         if k not in ("county", "village") or not is_code(v, k):
             return None
         out[k] = v

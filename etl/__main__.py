@@ -81,8 +81,15 @@ def _main(argv: list[str] | None) -> int:
             return 1
         import duckdb
 
+        from etl.load import LoadFailed, check_schema
+
         try:
+            with duckdb.connect(str(args.db), read_only=True) as con:
+                check_schema(con, args.db)
             result = summary(args.db)
+        except LoadFailed as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
         except duckdb.Error as exc:
             from etl.load import db_error
 

@@ -23,7 +23,14 @@ import pandas as pd
 import pyarrow as pa
 
 from etl import paths
-from etl.contract import HOUSEHOLD_ATTRIBUTES, MAIN_CAUSES, PATHWAYS
+from etl.contract import (
+    ASSESSABLE_KINDS,
+    HOUSEHOLD_ATTRIBUTES,
+    MAIN_CAUSES,
+    PATHWAYS,
+    PLAN_YEARS,
+    REPORTED_LEVEL,
+)
 from etl.load import DEMO_MANIFEST
 from etl.validate import ID_WEIGHTS
 
@@ -386,6 +393,109 @@ def county_targets(hh: pd.DataFrame, villages: pd.DataFrame) -> pd.DataFrame:
     return t.reset_index().melt(["county_code", "year"], var_name="indicator", value_name="target")
 
 
+VILLAGES_PER_COUNTY = 4  # village-level targets: a sample of registered poor villages per poor county (监测村)
+TARGETS_MISSED = 8       # targets every unit misses (ends at 70-90 % of the way)
+UNITS_BEHIND = 0.15      # share of the other units that run behind (55-90 % of the way by the deadline)
+
+
+def _season_fraction(deadline: date) -> np.ndarray:
+    """Share of the way expected at each snapshot: the exits' seasonal profile (most in Q4), summed quarter by
+    quarter from 2018Q1 to the deadline's quarter, 1 from then on."""
+    weights = np.array([QUARTER_PROFILE[(s.month - 1) // 3] for s in SNAPSHOTS])
+    due = [s <= deadline or (s.year, (s.month - 1) // 3) == (deadline.year, (deadline.month - 1) // 3)
+           for s in SNAPSHOTS]
+    total = weights[np.array(due)].sum()
+    return np.minimum(np.cumsum(np.where(due, weights, 0.0)) / total, 1.0)
+
+
+def measured_series(hh: pd.DataFrame, villages: pd.DataFrame, counties: pd.DataFrame) -> dict:
+    """(plan_figures indicator, year or None) -> value at each snapshot, counted from the demo's own households,
+    villages and counties the way the marts count them: people out in that year with status 已脱贫 in the
+    snapshot; villages and counties from 31 Dec of their exit year; pathways cumulative from 2018."""
+    out = {}
+    size = hh.household_size.to_numpy()
+    exit_date = hh.exit_date.to_numpy().astype("datetime64[D]")
+    reexit = hh.reexit_date.to_numpy().astype("datetime64[D]")
+    returned = hh.returned.to_numpy()
+    q3 = np.array([np.datetime64(f"{y}-09-30") for y in hh.exit_year])
+    cols = []
+    for snap in SNAPSHOTS:
+        d = np.datetime64(snap.isoformat())
+        eff = np.where(returned & (d > q3), reexit, exit_date)
+        out_now = (eff <= d) & ~(returned & (d == q3))
+        cols.append((out_now, eff.astype("datetime64[Y]").astype(int) + 1970))
+    for year in PLAN_YEARS:
+        out[("people_exit_plan", year)] = [int(size[o & (y == year)].sum()) for o, y in cols]
+        counted = [s >= date(year, 12, 31) for s in SNAPSHOTS]
+        out[("village_exit_plan", year)] = [int((villages.actual_exit_year == year).sum()) * c for c in counted]
+        poor_out = counties.is_poverty_county & (counties.actual_exit_year == year)
+        out[("county_exit_plan", year)] = [int(poor_out.sum()) * c for c in counted]
+    for _, key, _ in PATHWAYS:
+        flag = hh[f"pw_{key}"].to_numpy()
+        people = [int(size[o & flag].sum()) for o, _ in cols]
+        households = [int((o & flag).sum()) for o, _ in cols]
+        out[(f"{key}_people", None)] = people
+        out[(f"{key}_households", None)] = households
+    return out
+
+
+def target_progress(counties: pd.DataFrame, villages: pd.DataFrame, seed: int,
+                    hh: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Quarterly progress 2018Q1-2020Q4 for every assessable target of data/reference/plan_targets.csv (a value
+    and kind count/share/floor/cap/money) at its reported level: province, each prefecture, each poor county,
+    a sample of poor villages. Each unit goes from a start to the target along the seasonal path; some units run
+    behind and a few targets are missed. Its own random stream: the other demo tables do not change.
+    Targets the warehouse measures itself (people, villages and counties out per year, the pathways) follow the
+    demo's own households instead (`measured_series`), so they agree with the app's figures."""
+    rng = np.random.default_rng(seed + 2)
+    cat = pd.read_csv(paths.REFERENCE_DIR / "plan_targets.csv", dtype=str, keep_default_na=False)
+    cat = cat[(cat.value != "") & cat.kind.isin(ASSESSABLE_KINDS)].reset_index(drop=True)
+    poor = counties[counties.is_poverty_county]
+    sample = (villages[villages.county_code.isin(poor.county_code) & (villages.village_category == "建档立卡贫困村")]
+              .sort_values("village_code").groupby("county_code", group_keys=False)
+              .apply(lambda g: g.iloc[np.sort(rng.permutation(len(g))[:VILLAGES_PER_COUNTY])]))
+    units = {"province": ["620000"], "prefecture": sorted(counties.prefecture_code.unique()),
+             "county": sorted(poor.county_code), "village": sorted(sample.village_code)}
+    measured = measured_series(hh, villages, counties) if hh is not None else {}
+    missed = set(rng.choice(cat.id, TARGETS_MISSED, replace=False))
+    ends = [s.isoformat() for s in SNAPSHOTS]
+    out = []
+    for t in cat.itertuples():
+        goal = float(t.value)
+        frac = _season_fraction(date.fromisoformat(t.deadline))
+        codes = units[REPORTED_LEVEL[t.level]]
+        n = len(codes)
+        # how far each unit gets by the deadline (1 = exactly the target)
+        reach = rng.uniform(1.0, 1.08, n)
+        behind = rng.random(n) < UNITS_BEHIND
+        reach[behind] = rng.uniform(0.55, 0.9, behind.sum())
+        if t.id in missed:
+            reach = rng.uniform(0.7, 0.9, n)
+        if t.kind == "cap":  # starts above the bound, comes down to it (or stays above when behind)
+            start = goal * rng.uniform(1.2, 1.6, n)
+        elif t.kind in ("share", "floor"):
+            start = goal * rng.uniform(0.2, 0.7, n)
+        else:  # count, money: cumulative from zero
+            start = np.zeros(n)
+        path = start[:, None] + (goal - start)[:, None] * reach[:, None] * frac[None, :]
+        path *= 1 + rng.normal(0, 0.01, path.shape) * (frac[None, :] < 1)  # a little noise on the way
+        if t.kind in ("count", "money"):
+            path = np.maximum.accumulate(path, axis=1)  # cumulative: never down
+        if t.kind == "share":
+            path = np.clip(path, 0, 100)
+        year = int(t.plan_figures_year) if t.plan_figures_year.isdigit() else None
+        if (t.plan_figures_indicator, year) in measured and n == 1:
+            path = np.array([measured[(t.plan_figures_indicator, year)]], dtype=float)
+        digits = 0 if t.kind in ("count", "money") and goal >= 10 else 2
+        for code, row in zip(codes, path.round(digits)):
+            out += [(t.id, code, end, v) for end, v in zip(ends, row)]
+    df = pd.DataFrame(out, columns=["target_id", "unit_code", "period_end", "value"])
+    df["value"] = df.value.map(lambda v: np.format_float_positional(v, trim="-"))
+    df["source"] = "演示数据 (demo)"
+    df["note"] = ""
+    return df
+
+
 def write_households(out: Path, hh: pd.DataFrame) -> None:
     base = hh[["household_id", "village_code", "household_size", "head_name", "head_id_number",
                "household_attribute", "main_cause", "pathways", "planned_exit_year", "exit_date",
@@ -437,6 +547,7 @@ def _generate(out: Path, fmt: str, seed: int, scale: int) -> dict:
     add_populations(rng, hh, villages, counties)
     targets = county_targets(hh, villages)
     register_errors = add_register_errors(hh, seed)
+    progress = target_progress(counties, villages, seed, hh)
 
     county_cols = ["county_code", "county_name", "prefecture_code", "prefecture_name", "is_poverty_county",
                    "poverty_type", "deep_poverty", "rural_population", "planned_exit_year", "actual_exit_year",
@@ -447,7 +558,7 @@ def _generate(out: Path, fmt: str, seed: int, scale: int) -> dict:
                     "is_deep_poverty", "rural_population", "planned_exit_year", "actual_exit_year", "lon", "lat"]
     v = villages.assign(is_deep_poverty=np.where(villages.is_deep_poverty, "是", "否"), lon=None, lat=None)
     v = v[village_cols]
-    tables = {"counties": c, "villages": v, "county_targets": targets}
+    tables = {"counties": c, "villages": v, "county_targets": targets, "target_progress": progress}
     if fmt == "xlsx":
         for name, df in tables.items():
             _write_xlsx(out / f"{name}.xlsx", df)
@@ -462,8 +573,13 @@ def _generate(out: Path, fmt: str, seed: int, scale: int) -> dict:
                 "Demo data: plan and county-level actuals are public figures; villages and households are invented.",
         "register_errors": {"note": "虚构的登记错误, 导入时带警告 (etl_warnings), 仍计入各项数字 (invented register "
                                     "errors: loaded with a warning, still counted)", "households": register_errors},
+        "target_progress": {"note": "指标进展为演示数据: 每个可评估指标按其层级(村级为每个贫困县抽样的贫困村)逐季生成, "
+                                    "部分单位滞后, 少数指标未完成; 公开发布的真实数字在导入时替换同一单位同一期的演示值 "
+                                    "(demo progress of every assessable target at its level, villages sampled; some "
+                                    "units behind, a few targets missed; published real figures replace them)",
+                            "targets": int(progress.target_id.nunique()), "rows": len(progress)},
         "counts": {"counties": len(c), "villages": len(v), "households": len(hh),
-                   "people": int(hh.household_size.sum())},
+                   "people": int(hh.household_size.sum()), "target_progress": len(progress)},
     }
     (out / DEMO_MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return manifest

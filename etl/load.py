@@ -26,13 +26,14 @@ import duckdb
 from tqdm import tqdm
 
 from etl import paths
-from etl.contract import LOAD_ORDER, PATHWAYS, TABLES, Table
+from etl.contract import LOAD_ORDER, PATHWAYS, REPORTED_LEVEL, TABLES, TARGET_PROGRESS, Table
 from etl.marts import build_marts
 from etl.read import InputError, Staged, peek_tables, stage_file
 from etl.validate import (
     DUPLICATE_ID_MESSAGE,
     PATHWAY_NAMES,
     PATHWAY_SPLIT,
+    county_sql,
     install_macros,
     reject_sql,
     typed_name,
@@ -40,7 +41,7 @@ from etl.validate import (
     warn_sql,
 )
 
-SCHEMA_VERSION = "2"  # 2: etl_warnings
+SCHEMA_VERSION = "3"  # 2: etl_warnings; 3: etl_rejects.county_code, ref_plan_targets, target_progress
 DEMO_MANIFEST = "DEMO.json"
 UNCHANGED = "导入未执行，数据库保持不变 (nothing was loaded; the warehouse is unchanged)."
 
@@ -87,9 +88,10 @@ class LoadReport:
     status: str  # loaded | unchanged
     tables: list[TableReport]
     seconds: float = 0.0
+    published: TableReport | None = None  # data/reference/published_progress.csv into target_progress
 
     def text(self) -> str:
-        lines = [r.line() for r in self.tables]
+        lines = [r.line() for r in self.tables] + ([self.published.line()] if self.published else [])
         head = (f"load {self.load_id}: {self.status} in {self.seconds:.1f} s" if self.load_id
                 else "nothing to load: every file was loaded before (warehouse unchanged)")
         return "\n".join([head, *lines])
@@ -151,17 +153,29 @@ def writer_lock(db: Path):
         yield
 
 
+def schema_mismatch(db: Path, version) -> str:
+    """What to say when a warehouse was written by another version of the ETL, and the command that rebuilds it."""
+    new = db.with_name(db.stem + f".v{SCHEMA_VERSION}" + db.suffix)
+    return (f"{db}: 数据库结构版本为 {version}，本程序写入版本 {SCHEMA_VERSION} (warehouse schema_version {version}, "
+            f"this ETL writes {SCHEMA_VERSION}). 请把全部输入文件导入一个新的 --db 文件, 确认无误后替换旧文件 "
+            f"(rebuild it: load all input files into a new --db file, then replace the old one): "
+            f"python -m etl load <输入目录 input folder> --db {new} && mv {new} {db}; "
+            "演示数据 (the demo): rm the old file, then make warehouse.")
+
+
+def check_schema(con: duckdb.DuckDBPyConnection, db: Path) -> None:
+    """Refuse a warehouse of another schema_version (LoadFailed says how to rebuild it)."""
+    version = con.execute("SELECT max(value) FROM meta WHERE key = 'schema_version'").fetchall()[0][0]
+    if version != SCHEMA_VERSION:
+        raise LoadFailed(schema_mismatch(db, version))
+
+
 def loaded_checksums(db: Path) -> set[str]:
     if not db.exists():
         return set()
     try:
         with duckdb.connect(str(db), read_only=True) as con:
-            version = con.execute("SELECT max(value) FROM meta WHERE key = 'schema_version'").fetchall()[0][0]
-            if version != SCHEMA_VERSION:
-                raise LoadFailed(
-                    f"{db}: 数据库结构版本为 {version}，本程序写入版本 {SCHEMA_VERSION} (warehouse schema_version "
-                    f"{version}, this ETL writes {SCHEMA_VERSION}); 请把全部输入文件导入一个新的 --db 文件, 确认无误后替换旧文件 "
-                    "(load all input files into a new --db file, then replace the old one).")
+            check_schema(con, db)
             return {r[0] for r in con.execute("SELECT sha256 FROM etl_load_files WHERE status = 'loaded'").fetchall()}
     except duckdb.CatalogException:
         raise LoadFailed(f"{db}: 是 DuckDB 文件，但不是本系统的数据库 (a DuckDB file, but not a warehouse of this "
@@ -244,6 +258,7 @@ def _load_into(tmp: Path, spill: Path, files: list[Path], sums: dict[Path, str],
             con.execute(paths.SCHEMA_SQL.read_text(encoding="utf-8"))
             con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
         install_macros(con)
+        _load_reference(con)  # before the files: target_progress is checked against the catalog
         load_id = scalar(con, "SELECT coalesce(max(load_id), 0) + 1 FROM etl_loads")
         started_at = datetime.now()
         reports = []
@@ -255,7 +270,7 @@ def _load_into(tmp: Path, spill: Path, files: list[Path], sums: dict[Path, str],
                                    disable=not progress)):
             staged = sorted(stage_file(con, f, f"stg_{n}"), key=lambda s: LOAD_ORDER.index(s.table.name))
             for s in staged:
-                r, as_of = _apply(con, s, load_id, replaced_snapshots)
+                r, as_of = _apply(con, s, load_id, replaced_snapshots, demo)
                 con.execute(
                     "INSERT INTO etl_load_files VALUES (?, ?, ?, ?, ?, ?, ?, 'loaded', ?)",
                     [load_id, r.file_name, r.table, sums[f], r.rows_in, r.rows_loaded, r.rows_rejected, as_of],
@@ -264,25 +279,26 @@ def _load_into(tmp: Path, spill: Path, files: list[Path], sums: dict[Path, str],
         totals = [sum(getattr(r, k) for r in reports) for k in ("rows_in", "rows_loaded", "rows_rejected")]
         con.execute("INSERT INTO etl_loads VALUES (?, ?, ?, ?, 'loaded', ?, ?, ?, ?)",
                     [load_id, started_at, datetime.now(), str(source), *totals, demo])
-        _load_reference(con)
+        published = _build_target_progress(con, load_id)
         build_marts(con)
         _set_meta(con)
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    return LoadReport(load_id, "loaded", reports)
+    return LoadReport(load_id, "loaded", reports, published=published)
 
 
-def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_snapshots: set) -> tuple[TableReport, object]:
-    """Validate one staged table, quarantine its bad rows, load the rest: (report, snapshot date if one)."""
+def _checked(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_snapshots: set,
+             skip: tuple[str, ...] = ()) -> str:
+    """Type one staged table and collect its failed rules in the temp table `rj`; returns the typed relation."""
     table = s.table
     rel = f"v_{s.relation}"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {rel} AS {typed_select(table, s.relation)}")
     con.execute("CREATE OR REPLACE TEMP TABLE rj (_line BIGINT, column_name VARCHAR, rule VARCHAR, "
                 "value VARCHAR, message VARCHAR)")
-    if table.name == "counties":
-        _resolve_county_names(con, rel)
-    con.execute(f"INSERT INTO rj {reject_sql(table, rel, s.file_name)}")
+    if table.name in PREPARE:
+        PREPARE[table.name](con, rel)
+    con.execute(f"INSERT INTO rj {reject_sql(table, rel, s.file_name, skip)}")
     if s.fields:  # a CSV row with more or fewer fields than its header: its cells may be shifted
         lo, hi = s.fields
         con.execute(f"""INSERT INTO rj SELECT _line, '*', 'field_count', CAST(_fields AS VARCHAR),
@@ -295,23 +311,27 @@ def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_sna
     # a totals row is rejected as such, not also for every rule its blank cells break
     con.execute("DELETE FROM rj WHERE rule <> 'totals_row' AND _line IN (SELECT _line FROM rj WHERE rule = 'totals_row')")
     _reject_duplicates(con, rel, table, load_id, replaced_snapshots)
-    if table.name == "villages":
-        _check_locations(con, rel)
-    con.execute("INSERT INTO etl_rejects SELECT ?, ?, ?, _line, column_name, rule, value, message FROM rj "
-                "ORDER BY _line, rule", [load_id, table.name, s.file_name])
+    if table.name in CHECK_AFTER:
+        CHECK_AFTER[table.name](con, rel)
+    return rel
+
+
+def _record_rejects(con, rel: str, table_name: str, file_name: str, load_id: int, county: str) -> None:
+    con.execute(f"""INSERT INTO etl_rejects (load_id, table_name, file_name, line, column_name, rule, value, message,
+                                             county_code)
+                    SELECT ?, ?, ?, rj._line, column_name, rule, value, message, c._county
+                    FROM rj LEFT JOIN (SELECT _line, {county} AS _county FROM {rel}) c USING (_line)
+                    ORDER BY rj._line, rule""", [load_id, table_name, file_name])
+
+
+def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_snapshots: set,
+           demo: bool = False) -> tuple[TableReport, object]:
+    """Validate one staged table, quarantine its bad rows, load the rest: (report, snapshot date if one)."""
+    table = s.table
+    rel = _checked(con, s, load_id, replaced_snapshots)
+    _record_rejects(con, rel, table.name, s.file_name, load_id, county_sql(table))
     good = f"(SELECT * FROM {rel} WHERE _line NOT IN (SELECT _line FROM rj))"
-    as_of = None
-    if table.name == "counties":
-        _upsert_counties(con, good, load_id)
-    elif table.name == "villages":
-        _upsert_villages(con, good, load_id)
-    elif table.name == "county_targets":
-        con.execute(f"DELETE FROM fct_county_target t USING {good} g WHERE t.county_code = g.county_code "
-                    "AND t.year = g.year__v AND t.indicator = g.indicator__v")
-        con.execute(insert_sql(con, "fct_county_target", table, good, {"load_id": str(load_id)}))
-    elif table.name == "households":
-        as_of = _insert_households(con, good, load_id, replaced_snapshots)
-        _warn_households(con, good, table, s.file_name, load_id)
+    as_of = STORE[table.name](con, good, Batch(table, s.file_name, load_id, replaced_snapshots, demo))
     rows_rejected = scalar(con, "SELECT count(DISTINCT _line) FROM rj")
     rows_loaded = scalar(con, f"SELECT count(*) FROM {good}")
     by_rule = dict(con.execute("SELECT rule, count(DISTINCT _line) FROM rj GROUP BY rule").fetchall())
@@ -327,6 +347,16 @@ def _apply(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_sna
                          rows_loaded, rows_rejected, blank_lines=s.blank_lines, ignored_columns=s.ignored_columns,
                          rejects_by_rule=by_rule, rows_warned=rows_warned, warnings_by_rule=dict(warned))
     return report, as_of
+
+
+@dataclass
+class Batch:
+    """What a table's store function needs besides the good rows."""
+    table: Table
+    file_name: str
+    load_id: int
+    replaced_snapshots: set
+    demo: bool
 
 
 def insert_sql(con, target: str, table: Table, source: str, extra: dict[str, str]) -> str:
@@ -469,13 +499,104 @@ def _warn_households(con, good: str, table: Table, file_name: str, load_id: int)
     con.execute("DROP VIEW _g")
 
 
+def _store_county_targets(con, good: str, b: Batch) -> None:
+    con.execute(f"DELETE FROM fct_county_target t USING {good} g WHERE t.county_code = g.county_code "
+                "AND t.year = g.year__v AND t.indicator = g.indicator__v")
+    con.execute(insert_sql(con, "fct_county_target", b.table, good, {"load_id": str(b.load_id)}))
+
+
+def _store_households(con, good: str, b: Batch):
+    as_of = _insert_households(con, good, b.load_id, b.replaced_snapshots)
+    _warn_households(con, good, b.table, b.file_name, b.load_id)
+    return as_of
+
+
+def _store_target_progress(con, good: str, b: Batch) -> None:
+    """A loaded key replaces the row of the same key (target, unit, period end) loaded before."""
+    con.execute(f"DELETE FROM fct_target_progress t USING {good} g WHERE t.target_id = g.target_id "
+                "AND t.unit_code = g.unit_code AND t.period_end = g.period_end__v")
+    con.execute(insert_sql(con, "fct_target_progress", b.table, good, {
+        "unit_level": "unit_level__v", "is_demo": "true" if b.demo else "false", "load_id": str(b.load_id)}))
+
+
+# per table: a step before the checks, one after them (needs the other rejects), and where good rows go
+PREPARE = {"counties": lambda con, rel: _resolve_county_names(con, rel)}
+CHECK_AFTER = {"villages": lambda con, rel: _check_locations(con, rel)}
+STORE = {
+    "counties": lambda con, good, b: _upsert_counties(con, good, b.load_id),
+    "villages": lambda con, good, b: _upsert_villages(con, good, b.load_id),
+    "county_targets": _store_county_targets,
+    "households": _store_households,
+    "target_progress": _store_target_progress,
+}
+assert set(STORE) == set(TABLES)
+
+REFERENCE = {"ref_plan_figures": "plan_figures.csv", "ref_counties": "gansu_counties.csv",
+             "ref_province_totals": "gansu_province_totals.csv", "ref_published_progress": "published_progress.csv"}
+PUBLISHED = "published_progress.csv"
+
+
 def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
-    """The public facts of data/reference, with their sources, refreshed at every load."""
-    for table, name in (("ref_plan_figures", "plan_figures.csv"), ("ref_counties", "gansu_counties.csv"),
-                        ("ref_province_totals", "gansu_province_totals.csv")):
-        path = paths.REFERENCE_DIR / name
+    """The public facts of data/reference, with their sources, refreshed at every load; the plan's target
+    catalog as ref_plan_targets (deadline DATE, value DOUBLE) and `_plan_targets` for the checks."""
+    for table, name in REFERENCE.items():
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_csv(?, header=true, all_varchar=true)",
-                    [str(path)])
+                    [str(paths.REFERENCE_DIR / name)])
+    con.execute("""CREATE OR REPLACE TABLE ref_plan_targets AS
+                   SELECT * REPLACE (CAST(deadline AS DATE) AS deadline, CAST(value AS DOUBLE) AS value)
+                   FROM read_csv(?, header=true, all_varchar=true)""", [str(paths.REFERENCE_DIR / "plan_targets.csv")])
+    con.execute("CREATE OR REPLACE TEMP TABLE _levels (level VARCHAR, reported_level VARCHAR)")
+    con.executemany("INSERT INTO _levels VALUES (?, ?)", list(REPORTED_LEVEL.items()))
+    con.execute("CREATE OR REPLACE TEMP TABLE _plan_targets AS SELECT id, reported_level, kind "
+                "FROM ref_plan_targets JOIN _levels USING (level)")
+
+
+def _build_target_progress(con: duckdb.DuckDBPyConnection, load_id: int) -> TableReport:
+    """target_progress = the loaded rows + the real published figures, checked by the input table's own rules
+    (but for the period: a published figure may be a baseline before 2018). A row of the published file that
+    breaks a rule is kept out, and ref_published_progress says which rule (`not_loaded_because`)."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE stg_published AS
+                   SELECT CAST(rowid + 2 AS BIGINT) AS _line, NULL::INTEGER AS _fields,  -- line 1: the header
+                          target_id, unit_code, period_end, value, citation AS source, note
+                   FROM ref_published_progress""")
+    rows_in = scalar(con, "SELECT count(*) FROM stg_published")
+    staged = Staged(TARGET_PROGRESS, "stg_published", PUBLISHED, rows_in)
+    rel = _checked(con, staged, load_id, set(), skip=("period_range",))
+    # the file's rows that are not progress (e.g. the province average a relative target compares with) stay in
+    # ref_published_progress, marked: they are not input-file rejects, so not in etl_rejects
+    con.execute("""CREATE OR REPLACE TABLE ref_published_progress AS
+                   SELECT r.*, j.rules IS NULL AS in_target_progress, j.rules AS not_loaded_because
+                   FROM (SELECT rowid + 2 AS line, * FROM ref_published_progress) r
+                   LEFT JOIN (SELECT _line AS line, string_agg(rule || ': ' || message, '; ' ORDER BY rule) AS rules
+                              FROM rj GROUP BY _line) j USING (line)
+                   ORDER BY line""")
+    by_rule = dict(con.execute("SELECT rule, count(DISTINCT _line) FROM rj GROUP BY rule").fetchall())
+    rejected = scalar(con, "SELECT count(DISTINCT _line) FROM rj")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _published AS
+                    SELECT target_id, unit_code, unit_level__v AS unit_level, period_end__v AS period_end,
+                           value__v AS value, false AS is_demo, source, note, {load_id} AS load_id
+                    FROM {rel} WHERE _line NOT IN (SELECT _line FROM rj)""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _progress AS
+        SELECT *, 'input' AS origin FROM fct_target_progress f
+        WHERE NOT f.is_demo OR NOT EXISTS (SELECT 1 FROM _published p WHERE p.target_id = f.target_id
+                                           AND p.unit_code = f.unit_code AND p.period_end = f.period_end)
+        UNION ALL
+        SELECT *, 'published' FROM _published p
+        WHERE NOT EXISTS (SELECT 1 FROM fct_target_progress f WHERE NOT f.is_demo AND p.target_id = f.target_id
+                          AND p.unit_code = f.unit_code AND p.period_end = f.period_end)""")
+    con.execute("DELETE FROM target_progress")
+    con.execute("""
+        INSERT INTO target_progress BY NAME
+        SELECT p.*, CASE WHEN p.unit_level IN ('county', 'village') THEN left(p.unit_code, 6) END AS county_code,
+               CASE p.unit_level WHEN 'prefecture' THEN p.unit_code
+                    WHEN 'county' THEN c.prefecture_code WHEN 'village' THEN c.prefecture_code END AS prefecture_code
+        FROM _progress p LEFT JOIN dim_county c ON c.county_code = left(p.unit_code, 6)""")
+    loaded = scalar(con, "SELECT count(*) FROM _published")
+    for t in (rel, "stg_published", "_published", "_progress"):
+        con.execute(f"DROP TABLE {t}")
+    return TableReport(PUBLISHED + " (real figures)", "target_progress", rows_in, loaded, rejected,
+                       rejects_by_rule=by_rule)
 
 
 def _set_meta(con: duckdb.DuckDBPyConnection) -> None:

@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from etl.contract import PLAN_START_YEAR, PLAN_YEARS  # noqa: F401  (the contract's, re-exported for marts/settings)
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("GANSU_DATA_DIR", ROOT / "data"))
 WAREHOUSE = Path(os.environ.get("GANSU_DB", DATA_DIR / "warehouse.duckdb"))
@@ -11,8 +13,6 @@ GEO_DIR = DATA_DIR / "geo"
 REFERENCE_DIR = DATA_DIR / "reference"
 SCHEMA_SQL = ROOT / "etl" / "schema.sql"
 
-PLAN_START_YEAR = 2018
-PLAN_YEARS = (2018, 2019, 2020)
 INCIDENCE_EXIT = 0.03  # a village or county may exit below 3 % poverty incidence
 # (the dashboard's thresholds and seasonal profile: dashboard/settings.py)
 

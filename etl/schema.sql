@@ -22,8 +22,9 @@ CREATE TABLE etl_load_files (
 CREATE TABLE etl_rejects (
     load_id INTEGER, table_name VARCHAR, file_name VARCHAR,
     line BIGINT,                       -- 1-based line (CSV) or row (XLSX) in the file
-    column_name VARCHAR, rule VARCHAR, value VARCHAR, message VARCHAR
-);
+    column_name VARCHAR, rule VARCHAR, value VARCHAR, message VARCHAR,
+    county_code VARCHAR                -- the row's county (its county_code, or its village code's first 6 digits);
+);                                     -- NULL when it has none (province/prefecture rows, unreadable codes)
 CREATE TABLE etl_warnings (         -- loaded rows that break a register rule: they count, and are listed to correct
     load_id INTEGER, table_name VARCHAR, file_name VARCHAR,
     line BIGINT,                       -- as in etl_rejects
@@ -88,8 +89,31 @@ CREATE TABLE fct_household_snapshot (
     load_id INTEGER
 );
 
--- ref_plan_figures, ref_counties, ref_province_totals: data/reference/*.csv (public facts with sources),
--- refreshed at every load.
+-- ref_plan_figures, ref_counties, ref_province_totals, ref_published_progress: data/reference/*.csv (public
+-- facts with sources, as text), refreshed at every load; ref_plan_targets: plan_targets.csv (the catalog of the
+-- plan's targets) with deadline DATE and value DOUBLE, the rest as text.
+
+-- progress of the plan's targets as loaded from the input table target_progress (指标进展)
+CREATE TABLE fct_target_progress (
+    target_id VARCHAR,                 -- an id of ref_plan_targets
+    unit_code VARCHAR,                 -- 620000, a prefecture, county or village code
+    unit_level VARCHAR,                -- 'province' | 'prefecture' | 'county' | 'village'
+    period_end DATE, value DOUBLE,     -- value in the target's unit
+    is_demo BOOLEAN,                   -- loaded from a demo folder (DEMO.json)
+    source VARCHAR, note VARCHAR, load_id INTEGER,
+    PRIMARY KEY (target_id, unit_code, period_end)
+);
+-- what the app reads: fct_target_progress plus the real published figures (data/reference/published_progress.csv,
+-- is_demo false, source = its citation), rebuilt at every load. A published figure replaces a demo row of the same
+-- key; a non-demo loaded row replaces the published one (the county's own file is the newer word).
+CREATE TABLE target_progress (
+    target_id VARCHAR, unit_code VARCHAR, unit_level VARCHAR, period_end DATE, value DOUBLE,
+    is_demo BOOLEAN, source VARCHAR, note VARCHAR, load_id INTEGER,
+    county_code VARCHAR,               -- the unit's county (county and village rows), else NULL
+    prefecture_code VARCHAR,           -- the unit's prefecture (prefecture, county and village rows), else NULL
+    origin VARCHAR,                    -- 'input' (a loaded file) | 'published' (published_progress.csv)
+    PRIMARY KEY (target_id, unit_code, period_end)
+);
 
 -- ---- marts: rebuilt from dim/fct after every load (etl/marts.py) ----
 -- mart_snapshot(as_of, quarter_label '2019Q2', is_latest)

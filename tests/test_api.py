@@ -35,6 +35,8 @@ def params_for(name: str) -> dict:
     context = charts.CHARTS[name].context
     if context == "village":
         return {"village": VILLAGE}
+    if context == "target":  # a plan target's detail, at 东乡县
+        return {"target": "pathway_industry_people", "county": DONGXIANG}
     return {"county": DONGXIANG}
 
 
@@ -78,9 +80,10 @@ def download_rows(name: str, scope_code: str, params: dict) -> pd.DataFrame:
     from dashboard.filters import Filters
 
     p = dict(params)
-    village = p.pop("village", None)
+    village, target = p.pop("village", None), p.pop("target", None)
     f = Q.resolve(Filters.parse(p))
     ctx = {"village": village} if village else ({"county": f.county} if charts.CHARTS[name].context else {})
+    ctx = {"target": target} if target else ctx
     return charts.chart_data(name, f, Q.scope_counties(scope_code), ctx), f, ctx
 
 

@@ -14,7 +14,7 @@ import pytest
 import xlsxwriter
 
 from etl import paths
-from etl.load import LoadFailed, load
+from etl.load import SCHEMA_VERSION, LoadFailed, load
 from tests.fixtures import HOUSEHOLDS, VILLAGES, household_rows, write_csv, write_tiny_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,7 +138,7 @@ def test_new_warehouse_and_demo_files_are_owner_only(tiny_inputs, tmp_path):
                          cwd=ROOT, env=env)
     assert run.returncode == 0, run.stderr
     files = sorted(out.iterdir())
-    assert len(files) == 16  # 3 tables + 12 quarters + DEMO.json
+    assert len(files) == 17  # 4 tables (incl. target_progress) + 12 quarters + DEMO.json
     assert {f.name: oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {f.name: "0o600" for f in files}
 
 
@@ -351,9 +351,12 @@ def test_other_schema_version_is_refused_with_what_to_do(tiny_inputs, tiny_wareh
     data = household_rows("2019-06-30")
     data[2][2] = 7
     write_csv(folder / "households_2019Q2_fix.csv", data)
-    with pytest.raises(LoadFailed, match="schema_version 0, this ETL writes 2") as exc:
+    with pytest.raises(LoadFailed, match=f"schema_version 0, this ETL writes {SCHEMA_VERSION}") as exc:
         load(folder, db, progress=False)
     assert "new --db" in str(exc.value)
+    # the command that rebuilds it, ready to paste
+    new_db = db.with_name(f"warehouse.v{SCHEMA_VERSION}.duckdb")
+    assert f"python -m etl load <输入目录 input folder> --db {new_db} && mv {new_db} {db}" in str(exc.value)
     assert_failed_cleanly(db, before, exc.value)
 
 

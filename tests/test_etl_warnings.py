@@ -159,8 +159,8 @@ def test_a_new_file_for_a_quarter_replaces_its_warnings(tmp_path):
 
 
 def test_schema_version_is_bumped_for_etl_warnings(tiny_warehouse):
-    assert SCHEMA_VERSION == "2"
-    assert rows(tiny_warehouse, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+    assert SCHEMA_VERSION == "3"  # 2: etl_warnings, 3: etl_rejects.county_code and target_progress
+    assert rows(tiny_warehouse, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
     assert rows(tiny_warehouse, "SELECT count(*) FROM etl_warnings") == [(0,)]
 
 

@@ -98,8 +98,9 @@ def test_pptx_meeting_sequence(demo_db, demo_warehouse):
     slides = list(p.slides)
     with duckdb.connect(str(demo_warehouse), read_only=True) as con:
         n_pref = con.execute("SELECT count(DISTINCT prefecture_code) FROM dim_county").fetchone()[0]
-    # overview, map, exit schedule, each prefecture, counties behind (none: one page), villages behind (none: one)
-    assert len(slides) == 1 + 2 + n_pref + 2
+    # overview, map, exit schedule, each prefecture, counties behind (none: one page), villages behind (none: one),
+    # plan targets due this year and behind
+    assert len(slides) == 1 + 2 + n_pref + 2 + 1
     for i, sl in enumerate(slides, start=1):
         text = "\n".join(sh.text_frame.text for sh in sl.shapes if sh.has_text_frame)
         assert "数据截止：2020年12月31日" in text and "演示数据" in text and f"{i} / {len(slides)}" in text

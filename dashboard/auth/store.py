@@ -69,6 +69,24 @@ audit_log = sa.Table(
     sa.Column("row_count", sa.Integer, nullable=True),
     sa.Column("detail", sa.String(255), nullable=True),  # format, quarter… never personal data
 )
+FOLLOWUP_STATES = ("open", "in_progress", "done", "cancelled")
+followups = sa.Table(  # 督办: an action attached to a target and a unit (dashboard/followups.py)
+    "followups", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("target_id", sa.String(64), nullable=False),
+    sa.Column("unit_code", sa.String(12), nullable=False),  # 620000, a prefecture/county code or a village's 12 digits
+    sa.Column("action", sa.String(500), nullable=False),
+    sa.Column("responsible", sa.String(100), nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("state IN ('open', 'in_progress', 'done', 'cancelled')", name="ck_followups_state"),
+    sa.Index("ix_followups_target_unit", "target_id", "unit_code"),
+    sa.Index("ix_followups_unit", "unit_code"),
+)
 settings = sa.Table(
     "app_settings", metadata,
     sa.Column("key", sa.String(64), primary_key=True),

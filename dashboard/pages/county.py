@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import charts, figures
+from dashboard import charts, figures, followups
 from dashboard import components as C
 from dashboard import queries as Q
 from dashboard.filters import LEVELS, VIEWS, Filters
@@ -50,7 +50,8 @@ def layout(code=None, **query):
                        html.B(t(f"ctype_{info['poverty_type']}", lang) if _has(info["poverty_type"]) else
                               t("non_poverty", lang) if not info["is_poverty_county"] else "—")]),
             html.Span([t("f_deep", lang), t("colon", lang),
-                       html.B(t(f"deep_{info['deep_poverty']}", lang) if _has(info["deep_poverty"]) else "—")]),
+                       html.B(t(f"deep_{info['deep_poverty']}", lang) if _has(info["deep_poverty"]) else "—"),
+                       html.Span(t("deep_demo_pick", lang), id="deep-demo-pick") if code in Q.deep_demo_picks() else ""]),
             html.Span([t("m_planned_year", lang), t("colon", lang), html.B(_yr(info["planned_exit_year"], lang))]),
             html.Span([t("m_actual_year", lang), t("colon", lang), html.B(_yr(info["actual_exit_year"], lang)
                    if _has(info["actual_exit_year"]) and f"{int(info['actual_exit_year'])}-12-31" <= filters.as_of_date
@@ -102,6 +103,7 @@ def layout(code=None, **query):
                          figure=chart("breakdown", figures.BREAKDOWN_HEIGHT)),
         ]),
         C.graph_card("history", f"{P}-history", lang, height=400, figure=chart("history")),
+        followups.panel(unit_code=str(code), lang=lang),
         dcc.Store(id=f"{P}-vmap-raw", data=chart("village_map", height=540)),
         *page_state(url_filters, P, {"county": code}),
     ]
