@@ -106,6 +106,8 @@ def lighthouse(url: str, cookie: str, out: Path) -> dict:
            f"--extra-headers={json.dumps({'Cookie': cookie})}"]
     subprocess.run(cmd, check=True, env=dict(os.environ, CHROME_PATH=CHROME), capture_output=True, timeout=300)
     r = json.loads(out.read_text(encoding="utf-8"))
+    if "/login" in r.get("finalDisplayedUrl", ""):
+        raise RuntimeError(f"{url}: sent to the login page (the session ended: was the bench user's password reset?)")
     cat, aud = r["categories"], r["audits"]
     return {"performance": round(cat["performance"]["score"] * 100),
             "accessibility": round(cat["accessibility"]["score"] * 100),
@@ -115,6 +117,7 @@ def lighthouse(url: str, cookie: str, out: Path) -> dict:
             "tbt_ms": aud["total-blocking-time"]["numericValue"],
             "kib": aud["total-byte-weight"]["numericValue"] / 1024,
             "bootup_ms": aud["bootup-time"]["numericValue"],
+            "cls": aud["cumulative-layout-shift"]["numericValue"],
             "failed_a11y": sorted(k["id"] for k in cat["accessibility"]["auditRefs"]
                                   if k["weight"] and (aud[k["id"]].get("score") is not None)
                                   and aud[k["id"]]["score"] < 1)}
@@ -135,6 +138,7 @@ def main(argv=None) -> dict:
     ap.add_argument("--runs", type=int, default=3, help="Lighthouse runs per page and server (median kept)")
     ap.add_argument("--only", default="", help="comma-separated page names (default: all)")
     a = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on a plain kill too
     if not LH_BIN.exists():
         sys.exit(f"Lighthouse is not installed: (cd {LH_DIR.relative_to(ROOT)} && npm ci --no-audit --no-fund)")
     db = warehouse_copy()
@@ -157,7 +161,7 @@ def main(argv=None) -> dict:
                 results.setdefault(name, {})[which] = median_run(runs)
                 r = results[name][which]
                 print(f"{name:9} {which:8} perf {r['perf_all']} a11y {r['accessibility']} bp {r['best_practices']} "
-                      f"LCP {r['lcp_ms']:.0f} TBT {r['tbt_ms']:.0f} {r['kib']:.0f} KiB {r['failed_a11y']}", flush=True)
+                      f"LCP {r['lcp_ms']:.0f} TBT {r['tbt_ms']:.0f} CLS {r['cls']:.3f} {r['kib']:.0f} KiB {r['failed_a11y']}", flush=True)
     rows = []
     for name, by in results.items():
         for which, r in by.items():
@@ -165,12 +169,12 @@ def main(argv=None) -> dict:
                   and r["lcp_ms"] < GOALS["lcp_ms"] and r["tbt_ms"] < GOALS["tbt_ms"])
             rows.append([name, which if which == "this" else f"{which} ({a.baseline})", r["performance"],
                          r["accessibility"], r["best_practices"], f"{r['fcp_ms']:,.0f}", f"{r['lcp_ms']:,.0f}",
-                         f"{r['tbt_ms']:,.0f}", f"{r['bootup_ms']:,.0f}", f"{r['kib']:,.0f}",
+                         f"{r['tbt_ms']:,.0f}", f"{r['cls']:.3f}", f"{r['bootup_ms']:,.0f}", f"{r['kib']:,.0f}",
                          "/".join(map(str, r["perf_all"])), verdict(ok) if which == "this" else ""])
     print()
     print(f"Lighthouse 12 desktop, median of {a.runs} (goals: performance >= 90, accessibility >= 95, "
           f"LCP < 1,200 ms, TBT < 200 ms)")
-    print(table(["page", "code", "perf", "a11y", "best pr.", "FCP ms", "LCP ms", "TBT ms", "JS boot ms", "KiB",
+    print(table(["page", "code", "perf", "a11y", "best pr.", "FCP ms", "LCP ms", "TBT ms", "CLS", "JS boot ms", "KiB",
                  "perf runs", "goals"], rows))
     (out_dir / "summary.json").write_text(json.dumps(results, indent=1))
     return results

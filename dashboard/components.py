@@ -184,7 +184,7 @@ def graph_card(chart: str, graph_id: str, lang: str, extra=None, height: int = 4
                       **({"figure": figure} if figure is not None else {}))
     return html.Section(className=f"card {cls}", children=[
         html.Div(className="card-tools", children=[extra, download_buttons(chart, lang)]),
-        dcc.Loading(graph, type="dot", delay_show=400),
+        html.Div(dcc.Loading(graph, type="dot", delay_show=400), style={"minHeight": f"{height}px"}),  # no shift
     ])
 
 

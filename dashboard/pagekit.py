@@ -245,7 +245,8 @@ def grid(id_, df, columns: list[dict], row_id: str | None = None, height: int = 
         for k, v in r.items():
             if hasattr(v, "isoformat"):
                 r[k] = v.isoformat()[:19]
-    return dag.AgGrid(
+    # the box keeps the grid's height while AG Grid's script loads (no layout shift below it)
+    return html.Div(style={"minHeight": f"{height}px"}, children=dag.AgGrid(
         id=id_, rowData=rows, columnDefs=columns,
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
         columnSize="responsiveSizeToFit",
@@ -254,4 +255,4 @@ def grid(id_, df, columns: list[dict], row_id: str | None = None, height: int = 
                          "enableCellTextSelection": True},
         getRowId=f"params.data.{row_id}" if row_id else None,
         style={"height": f"{height}px", "width": "100%"},
-    )
+    ))

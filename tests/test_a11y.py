@@ -132,3 +132,27 @@ def test_level_and_view_choices_are_links_to_the_url(tiny_warehouse, dash_duo):
         url = duo.driver.current_url
         assert "view=cumulative" in url and "level=villages" in url
         assert duo.get_logs() == []
+
+
+CLS_JS = """const done = arguments[arguments.length - 1]; let cls = 0; const moved = [];
+new PerformanceObserver(l => { for (const e of l.getEntries()) if (!e.hadRecentInput) { cls += e.value;
+  moved.push(...e.sources.map(s => s.node && s.node.nodeType === 1 ? s.node.tagName + '.' + s.node.className : '?')); } })
+  .observe({type: 'layout-shift', buffered: true});
+setTimeout(() => done({cls, moved: moved.slice(0, 6)}), 300);"""
+
+
+def test_pages_do_not_shift_while_loading(tiny_warehouse, dash_duo):
+    """Cumulative layout shift of each page's load below 0.1 (Lighthouse's "good"): controls, charts and grids
+    keep their boxes while their scripts load (the KPI cards jumped 68 px when the dropdowns arrived)."""
+    with serving(dash_duo, tiny_warehouse) as duo:
+        found = {}
+        for url, selector in _pages(tiny_warehouse):
+            if url.startswith("/meeting"):
+                continue  # a full-screen deck of fixed boxes
+            duo.driver.get(duo.server_url + url)
+            _settle(duo, selector)
+            time.sleep(1.0)
+            r = duo.driver.execute_async_script(CLS_JS)
+            if r["cls"] >= 0.1:
+                found[url] = r
+        assert not found, found
