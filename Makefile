@@ -55,6 +55,8 @@ lint:  ## ruff
 bench: setup-test  ## benchmarks (print figures; see bench/)
 	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) bench/run_all.py
+	cd bench/lighthouse && npm ci --no-audit --no-fund  # Lighthouse 12.2.3 (pinned in package-lock.json), bench only
+	CHROME_PATH=/usr/bin/chromium $(PY) bench/lighthouse_bench.py  # this code vs the baseline commit, side by side
 
 plotly-bundle:  ## rebuild dashboard/assets/plotly-gansu.min.js, the committed plotly.js the browser uses (node + npm)
 	cd dashboard/plotlyjs && npm ci --ignore-scripts --no-audit --no-fund && node build.mjs

@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 
 import dash
-from dash import dcc, html
+import flask
+from dash import Input, Output, dcc, html
 
 from dashboard import api, auth, db, web
 from etl import paths
@@ -36,17 +37,40 @@ def _geo_data() -> dict | None:
         return None
 
 
+def html_lang(lang_values: list[str]) -> str:
+    """<html lang> of a page: the URL's last `lang` (as pagekit.lang_of), Chinese unless it says English."""
+    return "en" if lang_values and lang_values[-1] == "en" else "zh-CN"
+
+
+class App(dash.Dash):
+    def interpolate_index(self, **kw):
+        """The page's language on <html> (screen readers, hyphenation, axe's html-has-lang)."""
+        lang = html_lang(flask.request.args.getlist("lang")) if flask.has_request_context() else "zh-CN"
+        return super().interpolate_index(**kw).replace("<html>", f'<html lang="{lang}">', 1)
+
+
+# after a language switch inside the app (a link, no reload), the same rule in the browser
+dash.clientside_callback(
+    """function (search) {
+        const v = new URLSearchParams(search || "").getAll("lang");
+        document.documentElement.lang = v.length && v[v.length - 1] === "en" ? "en" : "zh-CN";
+        return window.dash_clientside.no_update;
+    }""",
+    Output("html-lang", "data"), Input("_pages_location", "search"))
+
+
 def shell():
     return html.Div(className="app", children=[
         dcc.Store(id="geo-store", data=_geo_data()),
         dcc.Download(id="download"),
+        dcc.Store(id="html-lang"),
         html.Div(id=web.STATUS_ID, className="notice", role="status", style=web.HIDDEN),  # "busy, try again"
         dash.page_container,
     ])
 
 
 def create_app() -> dash.Dash:
-    app = dash.Dash(
+    app = App(
         __name__,
         use_pages=True,
         pages_folder=str(HERE / "dashboard" / "pages"),

@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from dashboard import auth, progress, settings, theme
 from dashboard.charts import CHARTS
-from dashboard.filters import CTYPES, DEEP, LEVELS, PATHWAYS, Filters, Quarter
+from dashboard.filters import CTYPES, DEEP, LEVELS, PATHWAYS, VIEWS, Filters, Quarter
 from dashboard.i18n import fmt_count, fmt_date, fmt_pct, quarter_label, t
 
 
@@ -94,8 +94,10 @@ def page_title(key: str):
 ALL_FIELDS = ("prefecture", "ctype", "deep", "pathway", "as_of", "level")
 
 
-def filter_bar(f: Filters, prefectures, counties, quarters, *, prefix: str, fields=ALL_FIELDS, show_county=False):
-    """Controls; their values are written to the URL (the URL is the state)."""
+def filter_bar(f: Filters, prefectures, counties, quarters, *, prefix: str, fields=ALL_FIELDS, show_county=False,
+               url_filters: Filters | None = None):
+    """Controls; their values are written to the URL (the URL is the state); the level is a choice of links
+    to the same page (`url_filters`: as in the URL, which keeps "latest")."""
     show_level = "level" in fields
     lang = f.lang
     allv = "all"
@@ -127,12 +129,33 @@ def filter_bar(f: Filters, prefectures, counties, quarters, *, prefix: str, fiel
             "pathway": "pathway", "as-of": "as_of"}
     ctls = [c for c in ctls if keep[c.children[1].id[len(prefix) + 1:]] in fields + ("county",)]
     if show_level:
+        links = url_filters or f
         ctls.append(html.Div(className="ctl ctl-level", children=[
-            html.Label(t("f_level", lang)),
-            dcc.RadioItems(id=f"{prefix}-level", options=[{"label": t(f"level_{x}", lang), "value": x} for x in LEVELS],
-                           value=f.level, inline=True, className="radio"),
+            html.Span(t("f_level", lang), id=f"{prefix}-level-label", className="ctl-label"),
+            choice_links(f"{prefix}-level", f"{prefix}-level-label", f.level,
+                         [(x, t(f"level_{x}", lang), links.to_search(level=x)) for x in LEVELS]),
         ]))
     return html.Div(className="filter-bar", children=ctls)
+
+
+def choice_links(id_: str, label_id: str, value: str, choices: list[tuple[str, str, str]]):
+    """A choice between views of a page as links to its URL (value, label, "?query"): a named group, the
+    current one marked (aria-current). Dash's RadioItems nest their inputs in role=option labels (axe:
+    nested-interactive) and cannot be named."""
+    return html.Div(id=id_, className="choice", role="group", **{"aria-labelledby": label_id}, children=[
+        html.Span(label, className="choice-item selected", **{"aria-current": "true"}) if v == value
+        else dcc.Link(label, href=search or "?", className="choice-item")
+        for v, label, search in choices])
+
+
+def view_choice(prefix: str, url_filters: Filters):
+    """Annual or cumulative schedule chart, as links (see choice_links)."""
+    lang = url_filters.lang
+    return html.Div(className="ctl-inline", children=[
+        html.Span(t("f_view", lang), id=f"{prefix}-view-label", className="ctl-label"),
+        choice_links(f"{prefix}-view", f"{prefix}-view-label", url_filters.view,
+                     [(v, t(v, lang), url_filters.to_search(view=v)) for v in VIEWS]),
+    ])
 
 
 def kpi_card(level: str, k: dict, f: Filters):
@@ -153,7 +176,7 @@ def kpi_card(level: str, k: dict, f: Filters):
             html.Span(f"{t('kpi_completion', lang)} {fmt_pct(completion, lang)}"),
             html.Span(f"{t('kpi_gap', lang)} {fmt_count(max(k['plan'] - k['actual'], 0), level, lang)}"),
         ]),
-        html.Div(className="kpi-status", style={"color": theme.RAG[status]}, children=[
+        html.Div(className="kpi-status", style={"color": theme.RAG_TEXT[status]}, children=[
             html.Span(theme.RAG_SYMBOL[status] + " "),
             html.Span(t(f"rag_{status}", lang)
                       + (t("paren", lang, text=f"{t('kpi_expected', lang)} {fmt_count(expected, level, lang)}")
@@ -203,7 +226,7 @@ def graph_card(chart: str, graph_id: str, lang: str, extra=None, height: int = 4
                       **({"figure": figure} if figure is not None else {}))
     return html.Section(className=f"card {cls}", children=[
         html.Div(className="card-tools", children=[extra, download_buttons(chart, lang)]),
-        dcc.Loading(graph, type="dot", delay_show=400),
+        html.Div(dcc.Loading(graph, type="dot", delay_show=400), style={"minHeight": f"{height}px"}),  # no shift
     ])
 
 

@@ -41,6 +41,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "f_as_of": ("截止季度", "As of quarter"),
     "f_level": ("统计层级", "Level"),
     "f_metric": ("地图指标", "Map metric"),
+    "f_view": ("显示方式", "View"),
     "all": ("全部", "All"),
     "ctype_片区": ("片区县", "Contiguous-area"),
     "ctype_插花": ("插花县", "Scattered"),

@@ -244,7 +244,8 @@ def grid(id_, df, columns: list[dict], row_id: str | None = None, height: int = 
 
     page_size = max(5, (height - GRID_CHROME_PX) // GRID_ROW_PX)
     props = C.grid_props(df, columns, lang)
-    return dag.AgGrid(
+    # the box keeps the grid's height while AG Grid's script loads (no layout shift below it)
+    return html.Div(style={"minHeight": f"{height}px"}, children=dag.AgGrid(
         id=id_, rowData=props["rowData"], columnDefs=props["columnDefs"],
         defaultColDef=C.GRID_COL_DEFAULTS,
         columnSize="responsiveSizeToFit",
@@ -254,4 +255,4 @@ def grid(id_, df, columns: list[dict], row_id: str | None = None, height: int = 
                          **({"getLocaleText": props["getLocaleText"]} if props["getLocaleText"] else {})},
         getRowId=f"params.data.{row_id}" if row_id else None,
         style={"height": f"{height}px", "width": "100%"},
-    )
+    ))

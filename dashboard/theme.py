@@ -24,6 +24,8 @@ PROJECTION = ORANGE  # projection at current pace (dashed / hatched)
 
 # Red/amber/green, chosen to stay distinguishable for deuteranopes (also carry a text label + symbol)
 RAG = {"green": "#1A9850", "amber": "#F1A340", "red": "#B2182B", "year_end": "#8C8C8C", "none": "#BBBBBB"}
+# the same statuses as text on white cards: each at least 4.5:1 (WCAG AA), the fills above are for shapes only
+RAG_TEXT = {"green": "#137A3F", "amber": "#8A5300", "red": "#B2182B", "year_end": "#666666", "none": "#6E6E6E"}
 RAG_SYMBOL = {"green": "●", "amber": "▲", "red": "■", "year_end": "◆", "none": "○"}
 
 # sequential (light → dark) for counts/ratios; diverging end for "bad"

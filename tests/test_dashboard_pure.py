@@ -201,7 +201,9 @@ def test_grid_pages_by_the_rows_that_fit_its_height():
     from dashboard.pagekit import GRID_CHROME_PX, GRID_ROW_PX, grid
 
     df = pd.DataFrame({"code": [f"{i:03d}" for i in range(195)]})
-    g = grid("g", df, [{"field": "code"}], height=540)
+    box = grid("g", df, [{"field": "code"}], height=540)
+    assert box.style["minHeight"] == "540px"  # the grid's box while AG Grid's script loads (no layout shift)
+    g = box.children
     size = g.dashGridOptions["paginationPageSize"]
     assert size == 10 and GRID_CHROME_PX + size * GRID_ROW_PX <= 540
     assert size in g.dashGridOptions["paginationPageSizeSelector"]  # the selector shows the size in use

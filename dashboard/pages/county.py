@@ -9,7 +9,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from dashboard import charts, figures, followups
 from dashboard import components as C
 from dashboard import queries as Q
-from dashboard.filters import LEVELS, VIEWS, Filters
+from dashboard.filters import LEVELS, Filters
 from dashboard.i18n import t
 from dashboard.pagekit import (
     LOCATION,
@@ -57,7 +57,8 @@ def layout(code=None, **query):
                    if _has(info["actual_exit_year"]) and f"{int(info['actual_exit_year'])}-12-31" <= filters.as_of_date
                    else t("not_exited", lang) if info["is_poverty_county"] else "—")]),
         ]),
-        C.filter_bar(filters, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("pathway", "as_of", "level")),
+        C.filter_bar(filters, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("pathway", "as_of", "level"),
+                     url_filters=url_filters),
     ]
     charts.prefetch(("schedule", "pathways", "villages", "breakdown", "history"), filters, scope, {"county": code},
                     extra=charts.kpi_queries(county_filters, scope))
@@ -88,9 +89,7 @@ def layout(code=None, **query):
         C.rule_text(county_filters, share, basis, basis_year, filters.as_of_date),
         html.Div(className="grid-2", children=[
             C.graph_card("schedule", f"{P}-schedule", lang, height=420, figure=chart("schedule"),
-                         extra=dcc.RadioItems(
-                             id=f"{P}-view", value=url_filters.view, inline=True, className="radio",
-                             options=[{"label": t(v, lang), "value": v} for v in VIEWS])),
+                         extra=C.view_choice(P, url_filters)),
             C.graph_card("pathways", f"{P}-pathways", lang, height=420, figure=chart("pathways")),
         ]),
         # the village grid has the page's width: its columns are readable at 1366 and 1920 px
@@ -121,7 +120,7 @@ def _yr(y, lang):
     return t("before_2018", lang) if y <= 2016 else t("year_fmt", lang, year=y)
 
 
-url_sync(P, {"pathway": f"{P}-pathway", "as_of": f"{P}-as-of", "level": f"{P}-level", "view": f"{P}-view"})
+url_sync(P, {"pathway": f"{P}-pathway", "as_of": f"{P}-as-of"})
 
 attach_geometry(f"{P}-vmap-raw", f"{P}-vmap", only_listed=True)
 

@@ -8,7 +8,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from dashboard import charts
 from dashboard import components as C
 from dashboard import queries as Q
-from dashboard.filters import LEVELS, VIEWS, Filters
+from dashboard.filters import LEVELS, Filters
 from dashboard.i18n import t
 from dashboard.metrics import METRICS
 from dashboard.pagekit import (
@@ -33,7 +33,8 @@ def layout(**query):
     lang = url_filters.lang
     if meta.get("demo") == "true":
         children.append(html.Div(t("demo_notice", lang), className="demo-notice"))
-    bar = C.filter_bar(filters, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P)
+    bar = C.filter_bar(filters, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P,
+                       url_filters=url_filters)
     bar.children.insert(1, _county_picker(filters, Q.counties(scope), lang))
     children.append(bar)
     if not filters.as_of:
@@ -47,9 +48,7 @@ def layout(**query):
         C.rule_text(filters, share, basis, basis_year, filters.as_of_date),
         html.Div(className="grid-2", children=[
             C.graph_card("schedule", f"{P}-schedule", lang, height=440, figure=figure_or_message("schedule", filters),
-                         extra=dcc.RadioItems(
-                             id=f"{P}-view", value=url_filters.view, inline=True, className="radio",
-                             options=[{"label": t(v, lang), "value": v} for v in VIEWS])),
+                         extra=C.view_choice(P, url_filters)),
             html.Div([
                 C.graph_card("ranking", f"{P}-ranking", lang, height=440, cls="scroll",
                              figure=figure_or_message("ranking", filters)),
@@ -97,7 +96,7 @@ def _open_county(code, data):
 
 
 url_sync(P, {"prefecture": f"{P}-prefecture", "ctype": f"{P}-ctype", "deep": f"{P}-deep", "pathway": f"{P}-pathway",
-             "as_of": f"{P}-as-of", "level": f"{P}-level", "metric": f"{P}-metric", "view": f"{P}-view"})
+             "as_of": f"{P}-as-of", "metric": f"{P}-metric"})
 
 
 attach_geometry(f"{P}-map-raw", f"{P}-map")
