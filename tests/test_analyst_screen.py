@@ -62,14 +62,14 @@ def test_grid_dates_are_dates_and_headers_fit():
                        "household_id": ["H1", "H2"]})
     cols = [{"field": "exit_date", "headerName": "脱贫日期"}, {"field": "started_at", "headerName": "Started at"},
             {"field": "household_id", "headerName": "Household ID"}]
-    g = grid("g", df, cols)  # the UI's default language (zh)
+    g = grid("g", df, cols).children  # the UI's default language (zh); the grid sits in a box of its height
     rows = g.rowData
     assert [r["exit_date"] for r in rows] == ["2018-07-09", None]
     assert [r["started_at"] for r in rows] == ["2026-12-01 09:30:05", "2018-07-09"]
     assert "T00:00:00" not in str(rows)
     assert g.dashGridOptions["getLocaleText"] == {"function": "gansuLocaleText(params)"}  # assets/analyst.js
     assert g.defaultColDef.get("wrapHeaderText") and g.defaultColDef.get("autoHeaderHeight")
-    assert "getLocaleText" not in grid("g", df, cols, lang="en").dashGridOptions
+    assert "getLocaleText" not in grid("g", df, cols, lang="en").children.dashGridOptions
     props = C.grid_props(df, cols, "zh")
     widths = {c["field"]: c["minWidth"] for c in props["columnDefs"]}
     assert widths["exit_date"] >= 4 * 14 + 2 * 8  # four CJK characters of 14 px and the cell's padding
