@@ -445,15 +445,16 @@ CATALOG.update({
 # follow-ups (督办, dashboard/followups.py)
 CATALOG.update({
     "fu_title": ("督办事项", "Follow-ups"),
-    "fu_rule": ("省、市、县领导和管理员可在本辖区内新增和更新督办；分析员只读。每次变更都记入审计日志。",
+    "fu_rule": ("省、市、县领导和管理员可在本辖区内新增和更新督办；分析员只读。每次变更都记入审计日志。"
+                "责任方请填写单位或岗位，不填个人姓名。",
                 "Leaders and admins add and update follow-ups within their area; analysts read them. Every change "
-                "is written to the audit log."),
+                "is written to the audit log. Name an office or post as responsible, not a person."),
     "fu_none": ("暂无督办事项", "No follow-ups"),
     "fu_col_id": ("编号", "No."),
     "fu_col_target": ("指标", "Target"),
     "fu_col_unit": ("单位", "Unit"),
     "fu_col_action": ("督办内容", "Action"),
-    "fu_col_responsible": ("责任人/单位", "Responsible"),
+    "fu_col_responsible": ("责任单位或岗位", "Responsible office or post"),
     "fu_col_due": ("完成时限", "Due"),
     "fu_col_state": ("状态", "State"),
     "fu_col_updated": ("最近更新", "Last change"),
@@ -471,7 +472,7 @@ CATALOG.update({
     "fu_err_target": ("请选择一个指标", "Choose a target"),
     "fu_err_unit": ("请选择一个单位", "Choose a unit"),
     "fu_err_action": ("请填写督办内容（1–500字）", "Write the action (1–500 characters)"),
-    "fu_err_responsible": ("请填写责任人或责任单位（1–100字）", "Name who is responsible (1–100 characters)"),
+    "fu_err_responsible": ("请填写责任单位或岗位（1–100字）", "Name the responsible office or post (1–100 characters)"),
     "fu_err_due": ("请填写完成时限（2018–2030年的日期）", "Give a due date (2018–2030)"),
     "fu_err_state": ("状态无效", "Unknown state"),
     "fu_err_missing": ("没有这条督办事项", "No such follow-up"),

@@ -217,19 +217,25 @@ def test_callbacks_csrf_guard_and_roles(fstore):
 
 
 @pytest.fixture
-def tiny_db(tiny_warehouse):
+def tiny_db(tiny_warehouse, tmp_path):
+    """The tiny warehouse and a private SQLite store (follow-ups left in the run's store would add slides to
+    other tests' decks)."""
     from dashboard import db
     from dashboard import queries as Q
+    from dashboard.auth import store
 
     db.configure(tiny_warehouse)
     Q.clear_cache()
+    store.configure(f"sqlite:///{tmp_path / 'app.sqlite'}")
+    store.upgrade()
     yield
+    store.configure(None)
     db.configure(None)
     Q.clear_cache()
 
 
 def test_deck_lists_open_followups(tiny_db):
-    """(On the run's own store: the deck is built once, not per backend.)"""
+    """(One backend is enough here: the deck reads through the same functions as above.)"""
     import io
 
     from pptx import Presentation

@@ -2,6 +2,8 @@
 
 import time
 
+import pytest
+
 from tests.conftest import serving
 
 QUOTE = "2020年脱贫47万人"  # people_exit_2020's quote (data/reference/plan_targets.csv)
@@ -32,7 +34,18 @@ def _choose(duo, selector: str, search: str, label: str) -> None:
         time.sleep(0.1)
 
 
-def test_leader_adds_a_followup_on_the_county_page(tiny_warehouse, dash_duo):
+@pytest.fixture
+def private_store(tmp_path):
+    """A store of its own: a follow-up left in the run's store would show in other tests' decks."""
+    import app as app_module
+    from dashboard import auth
+
+    auth.set_store(f"sqlite:///{tmp_path / 'app.sqlite'}", app_module.app)
+    yield
+    auth.set_store(None, app_module.app)
+
+
+def test_leader_adds_a_followup_on_the_county_page(tiny_warehouse, private_store, dash_duo):
     with serving(dash_duo, tiny_warehouse) as duo:  # the province leader (tests/conftest.BROWSER_USER)
         duo.wait_for_page(f"{duo.server_url}/county/622926")
         duo.wait_for_element("#fu-panel", timeout=20)
