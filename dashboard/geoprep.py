@@ -27,3 +27,37 @@ def map_geometry() -> dict:
     from geo import boundaries
 
     return {"counties": _orient(boundaries.counties_geojson()), "prefectures": _orient(boundaries.prefectures_geojson())}
+
+
+@lru_cache(maxsize=128)
+def label_points(codes: tuple[str, ...], *, height_px: int = 560, font_px: int = 19) -> tuple:
+    """Place names for a map showing the places `codes` (prefecture or county codes), at each shape's
+    representative point, where they fit: largest shapes first, a name is left out when its box (at `font_px`
+    per character, on a map about `height_px` high) would overlap one already placed. ((name, lon, lat), ...)"""
+    import math
+
+    from shapely.geometry import box
+
+    g = map_geometry()
+    want = set(codes)
+    feats = [x for fc in (g["prefectures"], g["counties"]) for x in fc["features"] if x["properties"]["code"] in want]
+    shapes = [(x["properties"]["name"], shape(x["geometry"])) for x in feats]
+    if not shapes:
+        return ()
+
+    def merc(lon, lat):
+        return math.radians(lon), math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    xs, ys = zip(*(merc(*pt) for _, s in shapes for pt in (s.bounds[:2], s.bounds[2:])))
+    px = height_px / max(max(ys) - min(ys), 1e-9)  # map units → pixels
+    placed, out = [], []
+    for name, s in sorted(shapes, key=lambda x: -x[1].area):
+        pt = s.representative_point()
+        x, y = merc(pt.x, pt.y)
+        w, h = (len(name) * font_px + 6) / px / 2, (font_px + 7) / px / 2
+        b = box(x - w, y - h, x + w, y + h)
+        if any(b.intersects(o) for o in placed):
+            continue
+        placed.append(b)
+        out.append((name, round(pt.x, 4), round(pt.y, 4)))
+    return tuple(out)
