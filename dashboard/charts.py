@@ -93,19 +93,22 @@ def _map_data(f, scope, ctx):
     """County metrics with progress to date of people and villages (the map follows the level)."""
     share, _, _, q = seasonal(f)
     df = county_progress(f, scope).drop(columns="status")
-    expected = progress.expected_to_date(df["plan_before_villages"], df["plan_villages"].fillna(0), share, "villages")
+    # villages are certified at year end: before Q4 only the earlier years' plan is due
+    due = df["plan_villages"].fillna(0) if progress.rated("villages", q) else 0
+    expected = progress.expected_to_date(df["plan_before_villages"], due, share, "villages")
     judged = progress.assess(df["cum_actual_villages"], expected, "villages", q)
     return df.assign(completion_villages=judged["completion"], gap_villages=df["plan_villages"] - df["actual_villages"])
 
 
 def _map_labels(df: pd.DataFrame, f: Filters) -> list:
-    """Place names where they fit: the prefectures on the province's map, the counties on a prefecture's."""
+    """Place names where they fit: the prefectures on the province's map, the counties on a prefecture's (the
+    dashboard's map card draws the province about 390 px high)."""
     from dashboard.geoprep import label_points
 
     by_county = bool(f.prefecture or f.county) or df["prefecture_code"].nunique() <= 1
     codes = df["county_code"] if by_county else df["prefecture_code"]
     try:
-        return list(label_points(tuple(sorted(codes.dropna().unique())), height_px=560, font_px=13))
+        return list(label_points(tuple(sorted(codes.dropna().unique())), height_px=380, font_px=13))
     except Exception:  # noqa: BLE001 - boundary files missing: a map without names is still a map
         return []
 

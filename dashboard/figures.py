@@ -314,6 +314,11 @@ def pathways_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str, p
              text=[f"{fmt_count(v, u, lang)} · {fmt_pct(v / p if p and not pd.isna(p) else None, lang)}"
                    for v, p, u in zip(d["actual"], d["plan"], d["unit"])]),
     ]
+    if pathway != "all":  # the legend in the plan/actual colours (a bar trace's legend takes its first bar's, grey)
+        for tr, colour in zip(traces, (theme.PLAN, theme.ACTUAL)):
+            tr["showlegend"] = False
+            traces.append(dict(type="scatter", x=[None], y=[None], mode="markers", name=tr["name"], hoverinfo="skip",
+                               marker=dict(symbol="square", size=12, color=colour)))
     return _figure(traces, title, subtitle, 460, barmode="group", margin=dict(l=150, r=60, t=90, b=40),
                    xaxis=dict(range=[0, float(d[["plan", "actual"]].max().max() or 1) * 1.35],
                               gridcolor=theme.LIGHT_GREY))
