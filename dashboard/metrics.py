@@ -3,6 +3,9 @@ their colours and the hover value. The URL's `metric`, the map dropdown, `figure
 all read this table; a metric's label is `m_<name>` in the i18n catalog.
 
 A new metric: its entry here, its column in `queries.county_metrics`, its `m_<name>` label.
+
+The map follows the dashboard's level (`for_level`): a metric with a village measure shows it on
+`level=villages` (label `m_<name>_villages`); on `level=counties` the progress metrics show the counties' exits.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ class MapMetric:
     labels: Callable[[str], list[str]] | None = None  # bands: legend labels, by language
     digits: int = 1  # bands: percent digits in the hover value
     not_exited: bool = False  # years: a poverty county without a year is "not yet exited", not "no data"
+    unit: str = "people"  # counts: the unit of the hover value
 
 
 def _completion_labels(lang: str) -> list[str]:
@@ -38,7 +42,7 @@ MAP_METRICS: dict[str, MapMetric] = {
     # progress to date (actual / expected by now): the bands of the on-track rule, plus one below 70 %
     "completion": MapMetric("completion", "bands", edges=(0, 0.7, settings.RAG_AMBER, settings.RAG_GREEN),
                             labels=_completion_labels,
-                            colors=tuple(theme.COMPLETION[i] for i in (0, 2, 3, 5))),
+                            colors=theme.PROGRESS),
     "remaining": MapMetric("remaining_people", "counts", colors=tuple(theme.SEQ_BLUE)),
     "incidence": MapMetric("incidence", "bands",
                            edges=(0, settings.INCIDENCE_EXIT, 0.10, settings.INCIDENCE_WATCH_COUNTY),
@@ -50,3 +54,31 @@ MAP_METRICS: dict[str, MapMetric] = {
     "returned": MapMetric("returned_people", "counts", colors=tuple(theme.SEQ_ORANGE)),
 }
 METRICS = tuple(MAP_METRICS)
+
+# the village measure of a metric (column added by charts for completion, queried for the others)
+_VILLAGE_COLUMNS = {"completion": "completion_villages", "remaining": "remaining_villages", "gap": "gap_villages"}
+_COUNTY_LEVEL = "actual_year"  # the counties' level: which counties have exited (or not yet)
+
+
+def for_level(metric: str, level: str) -> tuple[str, MapMetric]:
+    """(label key, metric) the map shows for `metric` at the dashboard's `level`."""
+    if level == "villages" and metric in _VILLAGE_COLUMNS:
+        m = MAP_METRICS[metric]
+        return f"m_{metric}_villages", dataclasses.replace(m, column=_VILLAGE_COLUMNS[metric], unit="villages")
+    if level == "counties" and metric in _VILLAGE_COLUMNS:
+        return f"m_{_COUNTY_LEVEL}", MAP_METRICS[_COUNTY_LEVEL]
+    return f"m_{metric}", MAP_METRICS[metric]
+
+
+def progress_class(completion) -> int | None:
+    """Class of a completion value in the completion metric's bands (None without a value): what the map, the
+    ranking and the meeting colour it with (theme.PROGRESS)."""
+    if completion is None or completion != completion:
+        return None
+    edges = MAP_METRICS["completion"].edges
+    return max(i for i, e in enumerate(edges) if completion >= e or i == 0)
+
+
+def progress_colour(completion) -> str:
+    i = progress_class(completion)
+    return theme.RAG["none"] if i is None else theme.PROGRESS[i]

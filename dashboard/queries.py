@@ -324,6 +324,7 @@ def county_metrics(f: Filters, scope: frozenset) -> pd.DataFrame:
                y.plan_before_people, y.cum_actual_people, y.plan_before_villages, y.cum_actual_villages,
                y.plan_villages, y.actual_villages,
                st.remaining_people, st.incidence, st.returned_people, st.villages_total, st.villages_behind,
+               st.villages_total - st.villages_exited AS remaining_villages,
                s.planned_exit_year,
                CASE WHEN make_date(s.actual_exit_year, 12, 31) <= $as_of::DATE THEN s.actual_exit_year END
                     AS actual_exit_year

@@ -22,8 +22,12 @@ PLAN = "#A6C8E0"  # light blue: plan
 ACTUAL = BLUE  # dark blue: actual
 PROJECTION = ORANGE  # projection at current pace (dashed / hatched)
 
-# Red/amber/green, chosen to stay distinguishable for deuteranopes (also carry a text label + symbol)
-RAG = {"green": "#1A9850", "amber": "#F1A340", "red": "#B2182B", "year_end": "#8C8C8C", "none": "#BBBBBB"}
+# Progress to date (completion = actual / expected): ONE scheme wherever it is shown (map, ranking, meeting, exports),
+# classes <70 %, 70–85 %, 85–100 %, ≥100 % (dashboard.metrics): orange (behind) → yellow (nearly) → blue (on
+# track), ColorBrewer PuOr / Set2 / RdBu, apart for deuteranopes, protanopes and tritanopes (never red against green).
+PROGRESS = ("#B35806", "#F1A340", "#FFD92F", "#2166AC")
+# The on-track status as fills: the same scheme (also carry a text label + symbol)
+RAG = {"green": PROGRESS[3], "amber": PROGRESS[2], "red": PROGRESS[0], "year_end": "#8C8C8C", "none": "#BBBBBB"}
 # the same statuses as text on white cards: each at least 4.5:1 (WCAG AA), the fills above are for shapes only
 RAG_TEXT = {"green": "#137A3F", "amber": "#8A5300", "red": "#B2182B", "year_end": "#666666", "none": "#6E6E6E"}
 RAG_SYMBOL = {"green": "●", "amber": "▲", "red": "■", "year_end": "◆", "none": "○"}
@@ -31,8 +35,6 @@ RAG_SYMBOL = {"green": "●", "amber": "▲", "red": "■", "year_end": "◆", "
 # sequential (light → dark) for counts/ratios; diverging end for "bad"
 SEQ_BLUE = ["#EFF3FF", "#BDD7E7", "#6BAED6", "#3182BD", "#08519C"]
 SEQ_ORANGE = ["#FEEDDE", "#FDBE85", "#FD8D3C", "#E6550D", "#A63603"]
-# completion classes: low (bad) → high (good), orange→blue diverging (colour-blind safe)
-COMPLETION = ["#B35806", "#F1A340", "#FEE0B6", "#D8DAEB", "#998EC3", "#542788"]
 YEARS = {2017: "#D8DAEB", 2018: "#9E9AC8", 2019: "#6A51A3", 2020: "#3F007D"}
 STATUS = {"exited": GREEN, "behind": VERMILION, "on_plan": SKY}
 

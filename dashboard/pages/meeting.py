@@ -16,7 +16,6 @@ import dataclasses
 import logging
 import re
 import traceback
-from functools import lru_cache
 
 import dash
 from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html, no_update
@@ -241,42 +240,17 @@ def _slide(sl: meeting.Slide, fx, p: meeting.Params, idx: int, bc, bv):
     return title, html.Div(className=f"mt-body mt-{sl.kind}", children=body, **{"data-slide": f"{idx}"})
 
 
-@lru_cache(maxsize=64)
 def _label_points(code: str, level: str) -> tuple:
-    """Place names for the map of `code` (the prefectures on the province map, the counties on a prefecture's)
-    at each shape's representative point, where they fit: largest shapes first, a name is left out when its
-    box (at the big-screen font, on a 1280×720 screen) would overlap one already placed."""
-    import math
-
-    from shapely.geometry import box, shape
-
-    from dashboard.geoprep import map_geometry
+    """Place names for the map of `code` (the prefectures on the province map, the counties on a prefecture's),
+    where they fit at the big-screen font on a 1280×720 screen (geoprep.label_points)."""
+    from dashboard.geoprep import label_points, map_geometry
 
     g = map_geometry()
     if level == "province":
-        feats = g["prefectures"]["features"]
+        codes = [x["properties"]["code"] for x in g["prefectures"]["features"]]
     else:
-        feats = [x for x in g["counties"]["features"] if x["properties"].get("prefecture_code") == code]
-    shapes = [(x["properties"]["name"], shape(x["geometry"])) for x in feats]
-    if not shapes:
-        return ()
-
-    def merc(lon, lat):
-        return math.radians(lon), math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    xs, ys = zip(*(merc(*pt) for _, s in shapes for pt in (s.bounds[:2], s.bounds[2:])))
-    px = 560 / (max(ys) - min(ys))  # map units → pixels: the map is about 560 px high on a 720 px screen
-    placed, out = [], []
-    for name, s in sorted(shapes, key=lambda x: -x[1].area):
-        pt = s.representative_point()
-        x, y = merc(pt.x, pt.y)
-        w, h = (len(name) * 19 + 6) / px / 2, 26 / px / 2
-        b = box(x - w, y - h, x + w, y + h)
-        if any(b.intersects(o) for o in placed):
-            continue
-        placed.append(b)
-        out.append((name, round(pt.x, 4), round(pt.y, 4)))
-    return tuple(out)
+        codes = [x["properties"]["code"] for x in g["counties"]["features"] if x["properties"].get("prefecture_code") == code]
+    return label_points(tuple(codes), height_px=560, font_px=19)
 
 
 def _map_figure(fx, p: meeting.Params) -> dict:
