@@ -421,6 +421,44 @@ def test_login_backs_off_then_locks_per_account_in_the_store(site, monkeypatch):
     assert [r["detail"] for r in audit_rows("login_failed", "victim")].count("bad password") >= 3
 
 
+def test_unknown_and_disabled_names_slow_down_and_lock_like_an_account(site, monkeypatch):
+    """No user enumeration: a name with no account answers like an account under the same wrong passwords,
+    status, Retry-After and page, step by step, through the lock."""
+    import datetime as dt
+
+    from dashboard.auth import accounts, store
+
+    ensure_user("known1", "analyst", LINXIA)
+    ensure_user("gone1", "analyst", LINXIA)
+    accounts.disable("gone1")
+
+    def attempt(name, password="wrong-password"):
+        c = site.server.test_client()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
+        r = c.post("/login", data={"username": name, "password": password, "csrf_token": token})
+        page = re.sub(r'name="csrf_token" value="[^"]+"', "", r.text)
+        return r.status_code, r.headers.get("Retry-After"), page
+
+    t = [store.now()]
+    monkeypatch.setattr(store, "now", lambda: t[0])
+    names = ("known1", "nobody-here", "gone1")
+    for step in range(accounts.LOCK_AFTER + 2):
+        got = {n: attempt(n) for n in names}
+        assert got["nobody-here"] == got["known1"] == got["gone1"], (step, {n: g[:2] for n, g in got.items()})
+        if step == 2:
+            assert got["known1"][:2] == (429, "2")
+        t[0] += dt.timedelta(seconds=61)
+    status, retry, page = got["nobody-here"]
+    assert status == 429 and int(retry) > 10 * 60 and "锁定" in page
+    assert attempt("nobody-here")[0] == 429  # still locked, before any password is looked at
+    assert attempt("Nobody-Here")[0] == 401  # another name has its own count
+    # the store holds the lock, so every worker and a restart see it; a quiet name is forgotten after a day
+    assert store.name_lock("nobody-here") > t[0]
+    t[0] += dt.timedelta(seconds=store.THROTTLE_KEEP_S + 60)
+    attempt("someone-else")
+    assert store.name_lock("nobody-here") is None
+
+
 def test_csrf_is_required_on_login_logout_and_callbacks(site):
     c = site.server.test_client()
     c.get("/login")
