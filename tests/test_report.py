@@ -144,6 +144,27 @@ def test_cli(demo_warehouse, tmp_path, capsys):
     assert "no snapshot" in capsys.readouterr().err
 
 
+def test_cli_writes_an_audit_row_who_scope_rows(demo_warehouse, tmp_path, audit_store):
+    import pwd
+
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        (n_linxia,) = con.execute("SELECT count(*) FROM dim_county WHERE prefecture_code = '622900'").fetchone()
+    me = pwd.getpwuid(__import__("os").getuid()).pw_name
+    assert report.main(["--scope", "622900", "--as-of", "2019-06-30", "--format", "pptx", "--db", str(demo_warehouse),
+                        "--out", str(tmp_path / "a.pptx")]) == 0
+    assert report.main(["--scope", "622926", "--format", "docx", "--db", str(demo_warehouse), "--as", "zhang.wei",
+                        "--out", str(tmp_path / "b.docx")]) == 0
+    assert report.main(["--scope", "622926", "--format", "docx", "--db", str(demo_warehouse), "--as", "a b;c",
+                        "--out", str(tmp_path / "c.docx")]) == 2  # a name is a name
+    rows = [(r["username"], r["event"], r["scope_code"], r["target"], r["row_count"], r["detail"])
+            for r in reversed(audit_store.audit_rows())]
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        (d,) = con.execute("SELECT max(as_of) FROM fct_household_snapshot").fetchone()
+    latest = f"{d.year}Q{(d.month - 1) // 3 + 1}"
+    assert rows == [(f"cli:{me}", "export", "620000", "622900", n_linxia, "report pptx 2019Q2 cli"),
+                    ("zhang.wei", "export", "620000", "622926", 1, f"report docx {latest} cli by {me}")]
+
+
 def test_chart_images_render_in_a_forked_process():
     """A server that forks after a report rendered charts (dash_duo_mp, gunicorn --preload): the child inherits
     kaleido's "running" flag without its thread and used to wait forever for the first image."""

@@ -316,12 +316,24 @@ def home_code() -> str:
     return request_scope_code() or accounts.PROVINCE
 
 
-def audit(event: str, target: str | None = None, rows: int | None = None, detail: str | None = None) -> None:
-    """One audit row for the current user (a PII view, an export). Never personal data in target/detail."""
+def os_user() -> str:
+    """The operating-system account running this process (from the uid, not from $USER)."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return f"uid{os.getuid()}"
+
+
+def audit(event: str, target: str | None = None, rows: int | None = None, detail: str | None = None,
+          who: str | None = None) -> None:
+    """One audit row for the current user (a PII view, an export); outside a request `who` (default `cli:` and
+    the OS user), with the province scope the CLI has. Never personal data in target/detail."""
     if flask.has_request_context() and current_user.is_authenticated:
         who, scope = current_user.name, current_user.scope_code
     else:
-        who, scope = f"cli:{os.environ.get('USER', 'operator')}", accounts.PROVINCE
+        who, scope = who or f"cli:{os_user()}", accounts.PROVINCE
     store.audit(who, event, scope_code=scope, target=target, row_count=rows, detail=detail)
 
 
@@ -383,5 +395,5 @@ def user_box(lang: str):
     ])
 
 
-__all__ = ["audit", "audit_frame", "callback_in_scope", "first_run", "home_code", "init_app", "is_admin", "pii_granted",
+__all__ = ["audit", "audit_frame", "os_user", "callback_in_scope", "first_run", "home_code", "init_app", "is_admin", "pii_granted",
            "request_scope_code", "set_store", "user_box"]
