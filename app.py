@@ -41,6 +41,7 @@ def shell():
         dcc.Store(id="geo-store", data=_geo_data()),
         dcc.Download(id="download"),
         html.Div(id=web.STATUS_ID, className="notice", role="status", style=web.HIDDEN),  # "busy, try again"
+        web.session_notice(),  # "session ended: log in again" (assets/session.js)
         dash.page_container,
     ])
 

@@ -193,6 +193,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "login_csrf": ("表单已过期，请重新登录。", "The form expired: please log in again."),
     "logout": ("退出", "Log out"),
     "http_401": ("请先登录。", "Log in first."),
+    "session_expired": ("登录已过期，页面不再更新。", "Your session has ended: the page no longer updates."),
+    "session_login_again": ("重新登录", "Log in again"),
     "http_403": ("不在您的权限范围内。", "Not in your scope."),
     "not_in_scope": ("{code} 不在您的权限范围内。", "{code} is not in your scope."),
     "pii_note": ("您有查看个人信息的授权：本表显示未脱敏的姓名与证件号码，每次查看和下载都记入审计日志。",
