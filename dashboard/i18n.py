@@ -28,6 +28,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "as_of": ("数据截止", "Data as of"),
     "source": ("来源", "Source"),
     "colon": ("：", ": "),
+    "date_quarter": ("{date}（{quarter}）", "{date} ({quarter})"),
+    "demo_sentence": ("{label}。{notice}", "{label}. {notice}"),
+    "section_n": ("{zh}、", "{n}. "),  # a report's section number: 一、 / 1.
+    "doc_language": ("zh-CN", "en-GB"),  # a document's language property
     "paren": ("（{text}）", " ({text})"),  # an aside after a word
     "other_lang": ("en", "zh"),  # the language the switch link goes to
     "source_text": ("建档立卡动态管理数据（季度快照）；计划：甘发〔2018〕20号", "Registration system quarterly snapshots; plan: Gan Fa [2018] No. 20"),
@@ -375,6 +379,11 @@ CATALOG.update({
         "formula; numbers are unchanged.",
     ),
 })
+
+
+def other_lang(lang: str) -> str:
+    """The language the page's switch offers."""
+    return LANGS[1] if lang == LANGS[0] else LANGS[0]
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **kw) -> str:

@@ -24,16 +24,6 @@ def _n(v) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_db(demo_warehouse):
-    """The process pointed at the demo warehouse, as the app or the CLI does before building a report."""
-    db.configure(demo_warehouse)
-    Q.clear_cache()
-    yield demo_warehouse
-    db.configure(None)
-    Q.clear_cache()
-
-
-@pytest.fixture(scope="module")
 def province_docx(demo_db):
     return docx.Document(io.BytesIO(docx_report.build_docx("620000", "2020-12-31")))
 
@@ -106,17 +96,6 @@ def test_pptx_meeting_sequence(demo_db, demo_warehouse):
     first = "\n".join(sh.text_frame.text for sh in slides[0].shapes if sh.has_text_frame)
     assert fmt_count(s["people"]["actual"]["2020"], "people") in first
     assert fmt_count(s["people"]["plan"]["2020"], "people") in first
-
-
-@pytest.fixture
-def audit_store(tmp_path):
-    """A private account store: the report buttons write an audit row (dashboard.auth)."""
-    from dashboard.auth import store
-
-    store.configure(f"sqlite:///{tmp_path / 'app.db'}")
-    store.upgrade()
-    yield store
-    store.configure(None)
 
 
 def test_report_button_keeps_the_apps_connection(demo_db, audit_store):

@@ -25,7 +25,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from dashboard.auth import accounts, store
-from dashboard.i18n import t
+from dashboard.i18n import other_lang, t
 
 log = logging.getLogger("dashboard.auth")
 
@@ -228,7 +228,7 @@ def _safe_next(v: str | None) -> str:
 def _login_page(status: int = 200, error: str | None = None):
     lang = _lang()
     labels = {k: t(k, lang) for k in ("login_title", "login_user", "login_password", "login_submit")}
-    html = render_template("login.html", lang=lang, other="en" if lang == "zh" else "zh", labels=labels,
+    html = render_template("login.html", lang=lang, other=other_lang(lang), labels=labels,
                            app_title=t("app_title", lang), switch=t("lang_switch", lang), error=error,
                            next=_safe_next(request.values.get("next")), csrf_token=generate_csrf())
     return flask.Response(html, status=status, mimetype="text/html")
