@@ -216,6 +216,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "tok_revoked": ("已吊销", "Revoked"),
     "tok_created": ("创建时间", "Created"),
     "tok_used": ("最近使用", "Last used"),
+    "d_lineage_files_scoped": ("载入记录按文件记录，不能归属到县：仅向全省范围的用户显示；被拒绝的数据行只显示您范围内各县的。",
+                               "Loads and files are recorded per file, not per county: they are shown to province-wide "
+                               "users only. Rejected rows are shown for the counties in your scope."),
     "d_lineage_scoped": ("载入与被拒绝数据行按文件记录，不能归属到县：仅向全省范围的用户显示。",
                          "Loads and rejected rows are recorded per file, not per county: shown to province-wide users only."),
     # Word reports and PowerPoint decks (dashboard.docx_report, dashboard.pptx_report)

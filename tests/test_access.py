@@ -388,6 +388,46 @@ def test_pii_grant_shows_unmasked_names_and_audits_absence_never_does(site):
     assert audit_rows("pii_view", "linxia") == [] and audit_rows("pii_export", "linxia") == []
 
 
+def test_data_page_rejects_of_the_viewers_counties_when_the_warehouse_records_them(site, tmp_path):
+    """etl_rejects.county_code (the ETL records a rejected row's county where it can tell): a 定西市 analyst sees
+    the rejects of 定西's counties and none of 东乡县's or of rows without a county; 临夏州 sees 东乡县's; an
+    admin all. Loads and files stay province-wide only. (A demo copy with the column and marked rows.)"""
+    import shutil
+
+    from dashboard import db
+    from dashboard import queries as Q
+
+    wh = tmp_path / "rejects_by_county.duckdb"
+    shutil.copyfile(site.warehouse, wh)
+    marks = {"MARK-DONGXIANG": DONGXIANG, "MARK-ANDING": "621102", "MARK-NOCOUNTY": None}
+    with duckdb.connect(str(wh)) as con:
+        if "county_code" not in {r[0] for r in con.execute("DESCRIBE etl_rejects").fetchall()}:
+            con.execute("ALTER TABLE etl_rejects ADD COLUMN county_code VARCHAR")
+        con.execute("UPDATE etl_rejects SET county_code = NULL")
+        for i, (value, county) in enumerate(marks.items(), start=1):
+            con.execute("INSERT INTO etl_rejects (load_id, table_name, file_name, line, column_name, rule, value, "
+                        "message, county_code) VALUES (1000000, 'villages', 'marked.csv', ?, 'village_name', ?, ?, 'm', ?)",
+                        [i, f"rule_{value[5:].lower()}", value, county])
+    db.configure(wh)
+    Q.clear_cache()
+    try:
+        dingxi, linxia, boss = site.login("dingxi"), site.login("linxia"), site.login("boss")
+        seen = {}
+        for name, c in (("dingxi", dingxi), ("linxia", linxia), ("boss", boss)):
+            r = page(site, c, "/data").text
+            csv = file_of(download(site, c, "reject_samples", "csv")).decode("utf-8-sig")
+            by_rule = file_of(download(site, c, "rejects", "csv")).decode("utf-8-sig")
+            seen[name] = {m for m in marks if m in r and m in csv and f"rule_{m[5:].lower()}" in by_rule}
+            assert not ({m for m in marks if m in r or m in csv} - seen[name]), name  # page and files agree
+            if name != "boss":
+                assert "data-loads" not in r and "data-files" not in r and "您范围内各县" in r
+                assert len(file_of(download(site, c, "loads", "csv")).decode("utf-8-sig").splitlines()) <= 1
+        assert seen == {"dingxi": {"MARK-ANDING"}, "linxia": {"MARK-DONGXIANG"}, "boss": set(marks)}
+    finally:
+        db.configure(site.warehouse)
+        Q.clear_cache()
+
+
 # ---------------------------------------------------------------- login, CSRF, cookies
 def test_login_backs_off_then_locks_per_account_in_the_store(site, monkeypatch):
     from dashboard.auth import accounts, store
