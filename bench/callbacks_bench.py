@@ -244,8 +244,8 @@ def auth_cost(db, n: int = 200) -> dict:
     import flask
 
     import app as app_module
-    from dashboard.auth import store
     from dashboard import db as dashboard_db
+    from dashboard.auth import store
     from dashboard.auth import web as auth_web
 
     dashboard_db.configure(db)
