@@ -65,6 +65,7 @@ def shell():
         dcc.Download(id="download"),
         dcc.Store(id="html-lang"),
         html.Div(id=web.STATUS_ID, className="notice", role="status", style=web.HIDDEN),  # "busy, try again"
+        web.session_notice(),  # "session ended: log in again" (assets/session.js)
         dash.page_container,
     ])
 

@@ -21,7 +21,17 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import gunicorn, login, stats_ms, table, verdict, warehouse_copy  # noqa: E402
+from bench.common import (  # noqa: E402
+    BENCH_PASSWORD,
+    BENCH_USER,
+    bench_store,
+    gunicorn,
+    login,
+    stats_ms,
+    table,
+    verdict,
+    warehouse_copy,
+)
 from dashboard.metrics import METRICS  # noqa: E402
 
 BUDGET_P95_MS = 100.0
@@ -222,11 +232,78 @@ def cnmaps_features(codes) -> list:
     return feats
 
 
+def auth_cost(db, n: int = 200) -> dict:
+    """CPU per request of login's per-request work (session, user row, idle clock, the callback's scope check):
+    the same warm page render (query and figure caches hot, so little else runs) through Flask's test client,
+    with the real guard and with a stand-in that only names the user. CPU time (process_time), not wall time,
+    so other work on the machine moves it little. Also the login itself (argon2), paid once a session."""
+    import os
+    import re
+
+    os.environ["GANSU_APP_DB"] = bench_store()
+    import flask
+
+    import app as app_module
+    from dashboard import db as dashboard_db
+    from dashboard.auth import store
+    from dashboard.auth import web as auth_web
+
+    dashboard_db.configure(db)
+    srv = app_module.app.server
+    c = srv.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
+    t0 = time.process_time()
+    r = c.post("/login", data={"username": BENCH_USER, "password": BENCH_PASSWORD, "csrf_token": token})
+    login_cpu = (time.process_time() - t0) * 1000
+    assert r.status_code == 302, r.status_code
+    c.get("/", headers={"Accept": "text/html"})
+    csrf = c.get_cookie("_csrf_token").value
+    deps = c.get("/_dash-dependencies").json
+    d = next(x for x in deps if x["output"].lstrip(".").startswith("_pages_content.children")
+             and not x.get("clientside_function"))
+    vals = {"_pages_location.pathname": "/county/622926", "_pages_location.search": ""}
+    body = {"output": d["output"], "outputs": parse_output(d["output"]),
+            "inputs": [{"id": sp["id"], "property": sp["property"], "value": vals.get(f"{sp['id']}.{sp['property']}")}
+                       for sp in d["inputs"]],
+            "state": [{"id": sp["id"], "property": sp["property"], "value": None} for sp in d["state"]],
+            "changedPropIds": ["_pages_location.pathname"]}
+    user = auth_web.User(store.get_user(BENCH_USER))
+
+    def stand_in():
+        flask.g._login_user = user  # the user, nothing checked
+        flask.g.user_id = user.name
+
+    funcs = srv.before_request_funcs[None]
+    i = funcs.index(auth_web.guard)
+    out = {}
+    for mode in ("guard", "stand-in", "guard"):
+        funcs[i] = auth_web.guard if mode == "guard" else stand_in
+        for _ in range(5):
+            r = c.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf})
+            assert r.status_code == 200 and len(r.data) > 10_000, (r.status_code, r.data[:200])
+        t0 = time.process_time()
+        for _ in range(n):
+            c.post("/_dash-update-component", json=body, headers={"X-CSRFToken": csrf})
+        out.setdefault(mode, []).append((time.process_time() - t0) * 1000 / n)
+    funcs[i] = auth_web.guard
+    g, s_ = min(out["guard"]), out["stand-in"][0]
+    print(f"\n## Login and scope check, CPU per request (in-process, warm county page render, {n} requests each)\n")
+    print(table(["what", "CPU ms"], [["page render with the real guard (session, user, idle clock, scope check)", g],
+                                     ["page render with a stand-in guard (user named, nothing checked)", s_],
+                                     ["cost of login + scope check per request", g - s_],
+                                     ["POST /login (argon2 verify), once a session", login_cpu]]))
+    return {"guard_ms": g, "stand_in_ms": s_, "per_request_ms": g - s_, "login_ms": login_cpu}
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--passes", type=int, default=2)
     ap.add_argument("--naive-calls", type=int, default=5)
+    ap.add_argument("--auth-cost", type=int, default=0, metavar="N",
+                    help="only measure the CPU of login + scope check per request, in-process, N requests a mode")
     a = ap.parse_args(argv)
+    if a.auth_cost:
+        return auth_cost(warehouse_copy(), a.auth_cost)
     import duckdb
 
     db = warehouse_copy()

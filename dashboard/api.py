@@ -28,7 +28,7 @@ from flask import Blueprint, request
 from dashboard import auth, charts, exports
 from dashboard import queries as Q
 from dashboard.filters import Filters
-from dashboard.i18n import CATALOG, t
+from dashboard.i18n import CATALOG, other_lang, t
 
 bp = Blueprint("gansu_api", __name__)
 FORMATS = ("csv", "xlsx", "json")
@@ -238,7 +238,7 @@ def account_tokens():
                "revoked": r["revoked_at"] and _when(r["revoked_at"])} for r in store.list_api_tokens(current_user.uid)]
     keys = ("tok_title", "tok_intro", "tok_label", "tok_create", "tok_once", "tok_revoke", "tok_revoked", "tok_created",
             "tok_used")
-    html = flask.render_template("api_tokens.html", lang=lang, other="en" if lang == "zh" else "zh",
+    html = flask.render_template("api_tokens.html", lang=lang, other=other_lang(lang),
                                  labels={k: t(k, lang) for k in keys}, app_title=t("app_title", lang),
                                  switch=t("lang_switch", lang), user=current_user.name, tokens=tokens,
                                  new_token=new_token, csrf_token=generate_csrf())

@@ -15,28 +15,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from dashboard import imaging, progress
+from dashboard import progress
 from dashboard import queries as Q
 from dashboard.exports import neutralise
-from dashboard.facts import (
-    MAP_MEASURE,
-    Facts,
-    behind_counties,
-    behind_villages,
-    facts,
-    map_png,
-    pathways_png,
-    schedule_png,
-    snap,
-    snap_note,
-)
+from dashboard.facts import EA_FONT, LATIN_FONT, MAP_MEASURE, Facts, report_inputs
 from dashboard.figures import year_label
 from dashboard.filters import LEVELS
 from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_number, fmt_pct, t
 from dashboard.quarter import Quarter
 
-EA_FONT = "Microsoft YaHei"  # east-Asian font Word uses for Chinese (w:eastAsia)
-LATIN_FONT = "Calibri"
 MAX_VILLAGE_ROWS = 300
 ZH_NUMERALS = "一二三四五六七八九十"
 PDF_TIMEOUT_S = 120
@@ -49,7 +36,7 @@ def product(lang: str = "zh") -> str:
 
 def section_number(i: int, lang: str) -> str:
     """1 → '一、' (zh) / '1. ' (en)."""
-    return f"{ZH_NUMERALS[i - 1]}、" if lang != "en" else f"{i}. "
+    return t("section_n", lang, zh=ZH_NUMERALS[i - 1], n=i)
 
 
 def summary_text(fx: Facts, behind_c: int, behind_v: int) -> str:
@@ -204,8 +191,8 @@ def _header_footer(sec, fx: Facts) -> None:
     lang = fx.filters.lang
     sep = t("colon", lang)
     head = sec.header.paragraphs[0]
-    _run(head, f"{fx.name} · {t('as_of', lang)}{sep}{fmt_date(fx.as_of.end, lang)}（{fx.as_of}）" if lang != "en"
-         else f"{fx.name} · {t('as_of', lang)}{sep}{fmt_date(fx.as_of.end, lang)} ({fx.as_of})", size=9, color="3E4C59")
+    as_of = t("date_quarter", lang, date=fmt_date(fx.as_of.end, lang), quarter=fx.as_of)
+    _run(head, f"{fx.name} · {t('as_of', lang)}{sep}{as_of}", size=9, color="3E4C59")
     if fx.demo:
         _run(head, " · " + t("demo_label", lang), bold=True, size=9, color="8E0E1E")
     foot = sec.footer.paragraphs[0]
@@ -233,7 +220,7 @@ def properties(cp, fx: Facts, title_key: str) -> None:
     cp.category = ""
     cp.created = cp.modified = now
     cp.revision = 1
-    cp.language = "en-GB" if lang == "en" else "zh-CN"
+    cp.language = t("doc_language", lang)
 
 
 def kpi_rows(fx: Facts) -> list[list[str]]:
@@ -265,11 +252,8 @@ def build_docx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
 
-    imaging.warm_up()  # the browser boots while the queries run
-    quarter, snapped = snap(as_of)
-    fx = facts(code, quarter, lang)
-    scope = Q.viewer_scope()
-    bc, bv = behind_counties(fx), behind_villages(fx)
+    r = report_inputs(code, as_of, lang)
+    fx, bc, bv = r.fx, r.behind_c, r.behind_v
 
     doc = Document()
     sec = doc.sections[0]
@@ -291,7 +275,7 @@ def build_docx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
 
     t0 = doc.add_heading(level=0)
     _ea(t0.add_run(t("r_title", lang, name=fx.name)))
-    _para(doc, snap_note(as_of, fx, snapped), size=10, color="3E4C59")
+    _para(doc, r.note, size=10, color="3E4C59")
     _para(doc, f"{t('source', lang)}{t('colon', lang)}{t('source_text', lang)}", size=10, color="3E4C59")
     if fx.demo:
         _para(doc, t("demo_label", lang) + t("colon", lang) + t("demo_notice", lang), bold=True, size=10,
@@ -320,10 +304,10 @@ def build_docx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
                    t("r_col_level_actual", lang, level=t(f"level_{lv}", lang))]
     _table(doc, header, rows)
     _para(doc, t("r_schedule_note", lang, date=fmt_date(fx.as_of.end, lang)), size=9)
-    doc.add_picture(io.BytesIO(schedule_png(fx, scope)), width=Cm(17))
+    doc.add_picture(io.BytesIO(r.schedule_png()), width=Cm(17))
 
     if fx.level != "county":
-        png = map_png(fx, scope)
+        png = r.map_png()
         d.heading(t("r_s_map", lang, metric=t(MAP_MEASURE, lang)))
         if png:
             doc.add_picture(io.BytesIO(png), width=Cm(17))
@@ -337,7 +321,7 @@ def build_docx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
              fmt_int(r.plan), fmt_int(r.actual), fmt_pct(r.actual / r.plan if r.plan else None, lang)]
             for r in pw.itertuples()])
     _para(doc, t("r_pathways_note", lang), size=9)
-    doc.add_picture(io.BytesIO(pathways_png(fx, scope)), width=Cm(17))
+    doc.add_picture(io.BytesIO(r.pathways_png()), width=Cm(17))
 
     d.heading(t("r_s_behind", lang))
     d.heading(t("r_behind_counties", lang, n=fmt_int(len(bc))), 2)
@@ -366,7 +350,7 @@ def build_docx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
 
     d.heading(t("r_s_notes", lang))
     for line in (
-        snap_note(as_of, fx, snapped),
+        r.note,
         f"{t('source', lang)}{t('colon', lang)}{t('source_text', lang)}",
         t("r_note_plan", lang),
         t("r_note_incidence", lang),

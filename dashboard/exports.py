@@ -31,6 +31,7 @@ import xlsxwriter
 
 from dashboard.i18n import CATALOG, fmt_date, pathways_label, quarter_label, t
 from dashboard.masking import FORMULA_START
+from dashboard.settings import BEFORE_PLAN
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
@@ -147,7 +148,7 @@ def _convert(s: pd.Series, kind: str, lang: str) -> pd.Series:
     if kind == "float":
         return pd.to_numeric(s, errors="coerce").astype("float64").round(6)
     if kind == "year17":
-        return s.map(lambda v: None if _missing(v) else t("before_2018", lang) if int(v) <= 2017 else int(v))
+        return s.map(lambda v: None if _missing(v) else t("before_2018", lang) if int(v) <= BEFORE_PLAN else int(v))
     if kind == "bool":
         return s.map(lambda v: None if _missing(v) else t("xc_yes" if bool(v) else "xc_no", lang)).astype(object)
     if kind == "date":
@@ -206,9 +207,8 @@ class FileInfo:
         return cols
 
     def line(self) -> str:
-        lang, sep = self.lang, ("：" if self.lang == "zh" else ": ")
-        as_of = f"{fmt_date(self.as_of, lang)}（{self.quarter}）" if lang == "zh" else \
-            f"{fmt_date(self.as_of, lang)} ({self.quarter})"
+        lang, sep = self.lang, t("colon", self.lang)
+        as_of = t("date_quarter", lang, date=fmt_date(self.as_of, lang), quarter=self.quarter)
         parts = [f"{t('xc_scope', lang)}{sep}{self.scope}", f"{t('as_of', lang)}{sep}{as_of}",
                  f"{t('source', lang)}{sep}{self.source}"]
         return " · ".join(parts + ([t("demo_label", lang)] if self.demo else []))
@@ -220,8 +220,8 @@ class FileInfo:
                 (t("as_of", lang), fmt_date(self.as_of, lang) if self.as_of else "—"),
                 (t("source", lang), self.source)]
         if self.demo:
-            rows.append((t("xc_demo", lang), f"{t('demo_label', lang)}。{t('demo_notice', lang)}" if lang == "zh"
-                         else f"{t('demo_label', lang)}. {t('demo_notice', lang)}"))
+            rows.append((t("xc_demo", lang), t("demo_sentence", lang, label=t("demo_label", lang),
+                                               notice=t("demo_notice", lang))))
         rows.append((t("xc_generated", lang), self.generated.isoformat(timespec="seconds")))
         if self.rule:
             rows.append((t("xc_rule", lang), self.rule))

@@ -15,6 +15,9 @@ from dashboard.filters import LEVELS, Filters
 from dashboard.i18n import fmt_date, t
 from dashboard.quarter import Quarter
 
+EA_FONT = "Microsoft YaHei"  # the east-Asian font both writers set for Chinese (Word w:eastAsia, PowerPoint a:ea)
+LATIN_FONT = "Calibri"
+
 
 class ReportError(ValueError):
     """Bad scope or date, said so the user can fix it."""
@@ -151,3 +154,32 @@ def map_png(fx: Facts, scope) -> bytes | None:
 def pathways_png(fx: Facts, scope) -> bytes:
     fig = charts.figure("pathways", fx.filters, scope)
     return _png(fig, fx, fx.filters.title("ch_pathways", Q.names(scope)), height=620)
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """What both writers start from: the scope's facts, the viewer's scope, who is behind and the date note."""
+    fx: Facts
+    scope: frozenset
+    behind_c: pd.DataFrame
+    behind_v: pd.DataFrame
+    note: str  # the as-of note (says so when the date asked for was moved to a loaded quarter)
+    snapped: bool
+
+    def schedule_png(self) -> bytes:
+        return schedule_png(self.fx, self.scope)
+
+    def map_png(self) -> bytes | None:
+        return map_png(self.fx, self.scope)
+
+    def pathways_png(self) -> bytes:
+        return pathways_png(self.fx, self.scope)
+
+
+def report_inputs(code: str, as_of: Quarter | str | dt.date | None, lang: str = "zh") -> Report:
+    """The start of a Word report or a deck of place `code` as of a loaded quarter, a date or the latest."""
+    imaging.warm_up()  # the chart renderer's browser boots while the queries run
+    quarter, snapped = snap(as_of)
+    fx = facts(code, quarter, lang)
+    scope = Q.viewer_scope()
+    return Report(fx, scope, behind_counties(fx), behind_villages(fx), snap_note(as_of, fx, snapped), snapped)

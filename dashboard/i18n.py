@@ -29,6 +29,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "as_of": ("数据截止", "Data as of"),
     "source": ("来源", "Source"),
     "colon": ("：", ": "),
+    "date_quarter": ("{date}（{quarter}）", "{date} ({quarter})"),
+    "demo_sentence": ("{label}。{notice}", "{label}. {notice}"),
+    "section_n": ("{zh}、", "{n}. "),  # a report's section number: 一、 / 1.
+    "doc_language": ("zh-CN", "en-GB"),  # a document's language property
     "paren": ("（{text}）", " ({text})"),  # an aside after a word
     "other_lang": ("en", "zh"),  # the language the switch link goes to
     "source_text": ("建档立卡动态管理数据（季度快照）；计划：甘发〔2018〕20号", "Registration system quarterly snapshots; plan: Gan Fa [2018] No. 20"),
@@ -195,6 +199,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "login_csrf": ("表单已过期，请重新登录。", "The form expired: please log in again."),
     "logout": ("退出", "Log out"),
     "http_401": ("请先登录。", "Log in first."),
+    "session_expired": ("登录已过期，页面不再更新。", "Your session has ended: the page no longer updates."),
+    "session_login_again": ("重新登录", "Log in again"),
     "http_403": ("不在您的权限范围内。", "Not in your scope."),
     "not_in_scope": ("{code} 不在您的权限范围内。", "{code} is not in your scope."),
     "pii_note": ("您有查看个人信息的授权：本表显示未脱敏的姓名与证件号码，每次查看和下载都记入审计日志。",
@@ -212,6 +218,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "tok_revoked": ("已吊销", "Revoked"),
     "tok_created": ("创建时间", "Created"),
     "tok_used": ("最近使用", "Last used"),
+    "d_lineage_files_scoped": ("载入记录按文件记录，不能归属到县：仅向全省范围的用户显示；被拒绝的数据行只显示您范围内各县的。",
+                               "Loads and files are recorded per file, not per county: they are shown to province-wide "
+                               "users only. Rejected rows are shown for the counties in your scope."),
     "d_lineage_scoped": ("载入与被拒绝数据行按文件记录，不能归属到县：仅向全省范围的用户显示。",
                          "Loads and rejected rows are recorded per file, not per county: shown to province-wide users only."),
     # Word reports and PowerPoint decks (dashboard.docx_report, dashboard.pptx_report)
@@ -603,6 +612,11 @@ CATALOG.update({
     "map_review_no": ("审图号：{no}", "Map review number: {no}"),
     "map_internal": ("内部使用，不得公开出版（无审图号）", "For internal use, not for publication (no map review number)"),
 })
+
+def other_lang(lang: str) -> str:
+    """The language the page's switch offers."""
+    return LANGS[1] if lang == LANGS[0] else LANGS[0]
+
 
 def t(key: str, lang: str = DEFAULT_LANG, **kw) -> str:
     pair = CATALOG.get(key)

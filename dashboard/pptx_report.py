@@ -7,28 +7,16 @@ from __future__ import annotations
 
 import io
 
-from dashboard import imaging, meeting
+from dashboard import meeting
 from dashboard import queries as Q
 from dashboard.docx_report import properties
 from dashboard.exports import neutralise
-from dashboard.facts import (
-    MAP_MEASURE,
-    Facts,
-    behind_counties,
-    behind_villages,
-    facts,
-    map_png,
-    pathways_png,
-    schedule_png,
-    snap,
-    snap_note,
-)
+from dashboard.facts import EA_FONT, LATIN_FONT, MAP_MEASURE, Facts, behind_counties, facts, report_inputs
 from dashboard.filters import LEVELS
 from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_number, fmt_pct, t
 from dashboard.quarter import Quarter
 
-EA_FONT = "Microsoft YaHei"  # east-Asian font PowerPoint uses for Chinese (a:ea)
-LATIN_FONT = "Calibri"
+KPI_PT = {"zh": 44, "en": 30}  # a KPI's figure; English counts are longer ("120,732 people"): one line either way
 COUNTY_ROWS = 10  # table rows per slide
 VILLAGE_ROWS = 12
 FOLLOWUP_ROWS, MAX_FOLLOWUP_SLIDES = 10, 3  # follow-ups (督办) not closed: at most 30 in a deck
@@ -96,8 +84,8 @@ def _kpi_block(slide, fx: Facts, prs, top):
         x = unit * (3 + i * 32)
         _text(slide, x, top, unit * 30, unit * 4, t("r_level_year", lang, level=t(f"level_{lv}", lang),
                                                      year=fx.filters.year), 18, color="2E3A4B")
-        _text(slide, x, top + unit * 4, unit * 30, unit * 9, fmt_count(k["actual"], lv, lang), 44 if lang != "en" else 30,
-              bold=True)  # English counts are longer ("120,732 people"): one line either way
+        _text(slide, x, top + unit * 4, unit * 30, unit * 9, fmt_count(k["actual"], lv, lang), KPI_PT[lang],
+              bold=True)
         _text(slide, x, top + unit * 13, unit * 30, unit * 8,
               t("r_kpi_lines", lang, plan=fmt_count(k["plan"], lv, lang), pct=fmt_pct(k["completion"], lang),
                 status=t("rag_" + k["status"], lang)), 16, color="2E3A4B")
@@ -137,16 +125,13 @@ def build_pptx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
     from pptx import Presentation
     from pptx.util import Emu
 
-    imaging.warm_up()  # the browser boots while the queries run
-    quarter, snapped = snap(as_of)
-    fx = facts(code, quarter, lang)
-    scope = Q.viewer_scope()
-    names = Q.names(scope)
+    r = report_inputs(code, as_of, lang)
+    fx, bc, bv = r.fx, r.behind_c, r.behind_v
+    names = Q.names(r.scope)
     prs = Presentation()
     prs.slide_width, prs.slide_height = Emu(12192000), Emu(6858000)  # 16:9
     unit = prs.slide_width // 100
     properties(prs.core_properties, fx, "r_deck_doc_title")
-    bc, bv = behind_counties(fx), behind_villages(fx)
 
     # (what to draw on one slide) in order; drawn afterwards so every footer can say "n / N"
     plan: list = []
@@ -174,8 +159,8 @@ def build_pptx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
         s = prs.slides.add_slide(blank)
         if kind == "overview":
             _title(s, unit, t("r_slide_unit", lang, name=fx.name, year=fx.filters.year), 32)
-            if snapped:  # the as-of date is in the footer; say here only that the date asked for was moved
-                _text(s, unit * 3, unit * 9, unit * 94, unit * 4, snap_note(as_of, fx, snapped), 12, color="2E3A4B")
+            if r.snapped:  # the as-of date is in the footer; say here only that the date asked for was moved
+                _text(s, unit * 3, unit * 9, unit * 94, unit * 4, r.note, 12, color="2E3A4B")
             _kpi_block(s, fx, prs, unit * 14)
             _text(s, unit * 3, unit * 44, unit * 94, unit * 4,
                   f"{t('source', lang)}{t('colon', lang)}{t('source_text', lang)}", 12, color="2E3A4B")
@@ -183,19 +168,19 @@ def build_pptx(code: str, as_of: Quarter | str | None, lang: str = "zh") -> byte
                   t("r_behind_title", lang, c=fmt_int(len(bc)), v=fmt_int(len(bv))), 18)
         elif kind == "map":
             _title(s, unit, f"{fx.name} · {t('r_s_map', lang, metric=t(MAP_MEASURE, lang))}")
-            png = map_png(fx, scope)
+            png = r.map_png()
             if png:
                 _picture(s, png, prs, unit * 8)
             else:
                 _text(s, unit * 3, unit * 10, unit * 94, unit * 6, t("r_no_map", lang), 18)
         elif kind == "schedule":
             _title(s, unit, f"{fx.name} · {t('ch_schedule', lang)}")
-            _picture(s, schedule_png(fx, scope), prs, unit * 8)
+            _picture(s, r.schedule_png(), prs, unit * 8)
         elif kind == "pathways":
             _title(s, unit, f"{fx.name} · {t('r_s_pathways', lang)}")
-            _picture(s, pathways_png(fx, scope), prs, unit * 8)
+            _picture(s, r.pathways_png(), prs, unit * 8)
         elif kind == "unit":
-            sub = facts(arg, quarter, lang)
+            sub = facts(arg, fx.as_of, lang)
             _title(s, unit, t("r_slide_unit", lang, name=names.get(arg, arg), year=fx.filters.year), 32)
             _kpi_block(s, sub, prs, unit * 10)
             bcs = behind_counties(sub)

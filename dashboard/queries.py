@@ -28,6 +28,11 @@ _cache_bytes = [0]
 CACHE_BYTES = int(paths.QUERY_CACHE_MB * 2**20)
 
 
+@functools.lru_cache(maxsize=512)
+def _frozen_bytes(obj: frozenset, depth: int) -> int:
+    return sys.getsizeof(obj) + sum(nbytes(x, depth + 1) for x in obj)
+
+
 def nbytes(obj, depth: int = 0) -> int:
     """Memory held by a cache key or value (frames, figure dicts, tuples, dataclasses), near enough."""
     if isinstance(obj, pd.DataFrame):  # column by column: 4x faster than memory_usage(deep=True)
@@ -40,7 +45,9 @@ def nbytes(obj, depth: int = 0) -> int:
         return sys.getsizeof(obj)
     if isinstance(obj, dict):
         return sys.getsizeof(obj) + sum(nbytes(k, depth + 1) + nbytes(v, depth + 1) for k, v in obj.items())
-    if isinstance(obj, (list, tuple, set, frozenset)):
+    if isinstance(obj, frozenset):  # the viewer's scope, in every key: measured once
+        return _frozen_bytes(obj, depth)
+    if isinstance(obj, (list, tuple, set)):
         return sys.getsizeof(obj) + sum(nbytes(x, depth + 1) for x in obj)
     if hasattr(obj, "nbytes"):
         return int(obj.nbytes)
@@ -502,9 +509,26 @@ def households(f: Filters, village: str, scope: frozenset, pii: bool = False) ->
 
 
 # ---------------------------------------------------------------- data page
-# Loads, files and rejected rows are recorded per input file, not per county (a rejected row's county may be
-# the very value that failed): only a viewer whose scope is every county of the warehouse sees them.
+# Loads and files are recorded per input file, not per county: only a viewer whose scope is every county of
+# the warehouse sees them. A rejected row carries its county (etl_rejects.county_code) where the ETL could
+# tell it: a viewer sees the rejects of the counties in scope; the rest (no county: it may be the very value
+# that failed) only a viewer of every county. A warehouse without the column: whole-scope viewers only.
 _WHOLE = "(SELECT count(*) FROM dim_county WHERE NOT list_contains($scope, county_code)) = 0"
+
+
+@cached
+def has_column(table: str, column: str) -> bool:
+    return not _df("""SELECT 1 FROM duckdb_columns() WHERE database_name = current_database()
+                      AND table_name = $t AND column_name = $c""", {"t": table, "c": column}).empty
+
+
+def rejects_by_county() -> bool:
+    """Does the warehouse record a rejected row's county?"""
+    return has_column("etl_rejects", "county_code")
+
+
+def _rejects_where() -> str:
+    return f"(list_contains($scope, county_code) OR {_WHOLE})" if rejects_by_county() else _WHOLE
 
 
 @cached
@@ -522,7 +546,7 @@ def load_files(scope: frozenset) -> pd.DataFrame:
 def rejects_by_rule(scope: frozenset) -> pd.DataFrame:
     return _df(
         f"""SELECT table_name, column_name, rule, count(*) AS rows, any_value(message) AS example_message
-           FROM etl_rejects WHERE {_WHOLE} GROUP BY ALL ORDER BY rows DESC, table_name, rule""",
+           FROM etl_rejects WHERE {_rejects_where()} GROUP BY ALL ORDER BY rows DESC, table_name, rule""",
         {"scope": sorted(scope)},
     )
 
@@ -535,7 +559,7 @@ def reject_samples(scope: frozenset, limit: int = 200) -> pd.DataFrame:
                    CASE WHEN column_name IN ('head_name', '户主姓名') THEN {masking.name_sql('value')}
                         WHEN column_name IN ('head_id_number', '户主证件号码') THEN {masking.id_sql('value')}
                         ELSE value END AS value, message
-            FROM etl_rejects WHERE {_WHOLE} ORDER BY load_id DESC, file_name, line LIMIT $limit""",
+            FROM etl_rejects WHERE {_rejects_where()} ORDER BY load_id DESC, file_name, line LIMIT $limit""",
         {"limit": limit, "scope": sorted(scope)},
     )
 

@@ -2,6 +2,8 @@
 
 import plotly.io as pio
 
+from dashboard.settings import SCHEDULE_YEARS
+
 FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 
 # Okabe–Ito
@@ -35,7 +37,7 @@ RAG_SYMBOL = {"green": "●", "amber": "▲", "red": "■", "year_end": "◆", "
 # sequential (light → dark) for counts/ratios; diverging end for "bad"
 SEQ_BLUE = ["#EFF3FF", "#BDD7E7", "#6BAED6", "#3182BD", "#08519C"]
 SEQ_ORANGE = ["#FEEDDE", "#FDBE85", "#FD8D3C", "#E6550D", "#A63603"]
-YEARS = {2017: "#D8DAEB", 2018: "#9E9AC8", 2019: "#6A51A3", 2020: "#3F007D"}
+YEARS = dict(zip(SCHEDULE_YEARS, ("#D8DAEB", "#9E9AC8", "#6A51A3", "#3F007D"), strict=True))  # before 2018, plan years
 STATUS = {"exited": GREEN, "behind": VERMILION, "on_plan": SKY}
 
 TRACE_TYPES = ("bar", "scatter", "choropleth", "scattergeo")  # all the app draws (see figures.py)

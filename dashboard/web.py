@@ -20,11 +20,11 @@ from pathlib import Path
 
 import dash
 import flask
-from dash import no_update
+from dash import html, no_update
 from flask_talisman import Talisman
 
 from dashboard import db
-from dashboard.i18n import t
+from dashboard.i18n import LANGS, t
 from etl import paths
 
 log = logging.getLogger("dashboard")
@@ -237,6 +237,17 @@ def heavy_slot(client: str | None = None):
 
 STATUS_ID = "export-status"  # the shell's status line (app.py), hidden while empty
 HIDDEN = {"display": "none"}
+
+
+SESSION_NOTICE_ID = "session-expired"  # shown by assets/session.js when a callback gets 401
+
+
+def session_notice():
+    """The shell's "session ended, log in again" notice, hidden; both languages (the page's is shown)."""
+    return html.Div(id=SESSION_NOTICE_ID, className="notice session-expired", role="alert", style=HIDDEN, children=[
+        html.Span(lang=lang, className=f"session-{lang}", children=[
+            t("session_expired", lang), " ", html.A(t("session_login_again", lang), href="/login", className="relogin")])
+        for lang in LANGS])
 
 
 def run_heavy(build, lang: str):

@@ -129,20 +129,60 @@ def demo_warehouse(tmp_path_factory) -> Path:
 def serving(duo, warehouse: Path, **start):
     """The app on `warehouse` in a dash_duo (thread) or dash_duo_mp (process) server, window 1920x1080."""
     import app as app_module
+
+    with configured(warehouse):
+        duo.driver.set_window_size(1920, 1080)
+        duo.start_server(app_module.app, navigate=False, **start)
+        browser_login(duo.driver, duo.server.url)  # every page needs a session: log in through the form
+        duo.server_url = duo.server.url  # (dash.testing: setting it opens the app and waits for the renderer)
+        yield duo
+
+
+@contextmanager
+def configured(warehouse: Path):
+    """The process pointed at `warehouse` (as the app or the report CLI is), query cache cleared; back after."""
     from dashboard import db
     from dashboard import queries as Q
 
     db.configure(warehouse)
     Q.clear_cache()
-    duo.driver.set_window_size(1920, 1080)
-    duo.start_server(app_module.app, navigate=False, **start)
-    browser_login(duo.driver, duo.server.url)  # every page needs a session: log in through the form
-    duo.server_url = duo.server.url  # (dash.testing: setting it opens the app and waits for the renderer)
     try:
-        yield duo
+        yield warehouse
     finally:
         db.configure(None)
         Q.clear_cache()
+
+
+@pytest.fixture(scope="module")
+def demo_db(demo_warehouse):
+    """The demo warehouse configured for the module (meeting facts, reports)."""
+    with configured(demo_warehouse):
+        yield demo_warehouse
+
+
+@pytest.fixture
+def audit_store(tmp_path):
+    """A private account store: report buttons and the report CLI write audit rows (dashboard.auth)."""
+    from dashboard.auth import store
+
+    store.configure(f"sqlite:///{tmp_path / 'app.db'}")
+    store.upgrade()
+    yield store
+    store.configure(None)
+
+
+def wait_for_file(folder: Path, suffix: str, timeout: float = 30) -> Path:
+    """The first non-empty `*suffix` file the browser downloaded into `folder`."""
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        done = [p for p in folder.glob(f"*{suffix}") if p.stat().st_size > 0]
+        if done:
+            time.sleep(0.5)
+            return done[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {suffix} file downloaded into {folder}: {list(folder.iterdir())}")
 
 
 @pytest.fixture

@@ -388,6 +388,46 @@ def test_pii_grant_shows_unmasked_names_and_audits_absence_never_does(site):
     assert audit_rows("pii_view", "linxia") == [] and audit_rows("pii_export", "linxia") == []
 
 
+def test_data_page_rejects_of_the_viewers_counties_when_the_warehouse_records_them(site, tmp_path):
+    """etl_rejects.county_code (the ETL records a rejected row's county where it can tell): a 定西市 analyst sees
+    the rejects of 定西's counties and none of 东乡县's or of rows without a county; 临夏州 sees 东乡县's; an
+    admin all. Loads and files stay province-wide only. (A demo copy with the column and marked rows.)"""
+    import shutil
+
+    from dashboard import db
+    from dashboard import queries as Q
+
+    wh = tmp_path / "rejects_by_county.duckdb"
+    shutil.copyfile(site.warehouse, wh)
+    marks = {"MARK-DONGXIANG": DONGXIANG, "MARK-ANDING": "621102", "MARK-NOCOUNTY": None}
+    with duckdb.connect(str(wh)) as con:
+        if "county_code" not in {r[0] for r in con.execute("DESCRIBE etl_rejects").fetchall()}:
+            con.execute("ALTER TABLE etl_rejects ADD COLUMN county_code VARCHAR")
+        con.execute("UPDATE etl_rejects SET county_code = NULL")
+        for i, (value, county) in enumerate(marks.items(), start=1):
+            con.execute("INSERT INTO etl_rejects (load_id, table_name, file_name, line, column_name, rule, value, "
+                        "message, county_code) VALUES (1000000, 'villages', 'marked.csv', ?, 'village_name', ?, ?, 'm', ?)",
+                        [i, f"rule_{value[5:].lower()}", value, county])
+    db.configure(wh)
+    Q.clear_cache()
+    try:
+        dingxi, linxia, boss = site.login("dingxi"), site.login("linxia"), site.login("boss")
+        seen = {}
+        for name, c in (("dingxi", dingxi), ("linxia", linxia), ("boss", boss)):
+            r = page(site, c, "/data").text
+            csv = file_of(download(site, c, "reject_samples", "csv")).decode("utf-8-sig")
+            by_rule = file_of(download(site, c, "rejects", "csv")).decode("utf-8-sig")
+            seen[name] = {m for m in marks if m in r and m in csv and f"rule_{m[5:].lower()}" in by_rule}
+            assert not ({m for m in marks if m in r or m in csv} - seen[name]), name  # page and files agree
+            if name != "boss":
+                assert "data-loads" not in r and "data-files" not in r and "您范围内各县" in r
+                assert len(file_of(download(site, c, "loads", "csv")).decode("utf-8-sig").splitlines()) <= 1
+        assert seen == {"dingxi": {"MARK-ANDING"}, "linxia": {"MARK-DONGXIANG"}, "boss": set(marks)}
+    finally:
+        db.configure(site.warehouse)
+        Q.clear_cache()
+
+
 # ---------------------------------------------------------------- login, CSRF, cookies
 def test_login_backs_off_then_locks_per_account_in_the_store(site, monkeypatch):
     from dashboard.auth import accounts, store
@@ -419,6 +459,44 @@ def test_login_backs_off_then_locks_per_account_in_the_store(site, monkeypatch):
     accounts.set_password("victim", "a-new-password-42")  # an admin's reset clears it
     assert attempt("a-new-password-42").status_code == 302
     assert [r["detail"] for r in audit_rows("login_failed", "victim")].count("bad password") >= 3
+
+
+def test_unknown_and_disabled_names_slow_down_and_lock_like_an_account(site, monkeypatch):
+    """No user enumeration: a name with no account answers like an account under the same wrong passwords,
+    status, Retry-After and page, step by step, through the lock."""
+    import datetime as dt
+
+    from dashboard.auth import accounts, store
+
+    ensure_user("known1", "analyst", LINXIA)
+    ensure_user("gone1", "analyst", LINXIA)
+    accounts.disable("gone1")
+
+    def attempt(name, password="wrong-password"):
+        c = site.server.test_client()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
+        r = c.post("/login", data={"username": name, "password": password, "csrf_token": token})
+        page = re.sub(r'name="csrf_token" value="[^"]+"', "", r.text)
+        return r.status_code, r.headers.get("Retry-After"), page
+
+    t = [store.now()]
+    monkeypatch.setattr(store, "now", lambda: t[0])
+    names = ("known1", "nobody-here", "gone1")
+    for step in range(accounts.LOCK_AFTER + 2):
+        got = {n: attempt(n) for n in names}
+        assert got["nobody-here"] == got["known1"] == got["gone1"], (step, {n: g[:2] for n, g in got.items()})
+        if step == 2:
+            assert got["known1"][:2] == (429, "2")
+        t[0] += dt.timedelta(seconds=61)
+    status, retry, page = got["nobody-here"]
+    assert status == 429 and int(retry) > 10 * 60 and "锁定" in page
+    assert attempt("nobody-here")[0] == 429  # still locked, before any password is looked at
+    assert attempt("Nobody-Here")[0] == 401  # another name has its own count
+    # the store holds the lock, so every worker and a restart see it; a quiet name is forgotten after a day
+    assert store.name_lock("nobody-here") > t[0]
+    t[0] += dt.timedelta(seconds=store.THROTTLE_KEEP_S + 60)
+    attempt("someone-else")
+    assert store.name_lock("nobody-here") is None
 
 
 def test_csrf_is_required_on_login_logout_and_callbacks(site):

@@ -37,7 +37,7 @@ def test_migrations_build_exactly_the_tables_the_code_uses(backend):
 
     with store.engine().connect() as con:
         ctx = MigrationContext.configure(con)
-        assert ctx.get_current_revision() == "0003"
+        assert ctx.get_current_revision() == "0004"
         diff = compare_metadata(ctx, store.metadata)
     assert diff == [], diff
     store.upgrade()  # a second upgrade is a no-op

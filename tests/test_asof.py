@@ -15,6 +15,7 @@ import pytest
 
 from dashboard.i18n import CATALOG
 from dashboard.quarter import Quarter
+from tests.conftest import configured
 
 AS_OF = "2019Q2"
 END = dt.date(2019, 6, 30)
@@ -119,14 +120,9 @@ def _drop_quarter_picker(node):
 @pytest.fixture(scope="module")
 def wh(tiny_warehouse):
     import app  # noqa: F401 - registers the pages
-    from dashboard import db
-    from dashboard import queries as Q
 
-    db.configure(tiny_warehouse)
-    Q.clear_cache()
-    yield tiny_warehouse
-    db.configure(None)
-    Q.clear_cache()
+    with configured(tiny_warehouse):
+        yield tiny_warehouse
 
 
 def _filters():

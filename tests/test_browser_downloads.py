@@ -2,14 +2,13 @@
 
 import csv
 import io
-import time
 from pathlib import Path
 
 import duckdb
 import pytest
 from docx import Document
 
-from tests.conftest import serving
+from tests.conftest import serving, wait_for_file
 
 
 @pytest.fixture
@@ -18,14 +17,7 @@ def served(tiny_warehouse, dash_duo):
         yield dash_duo
 
 def _wait_for_file(folder: Path, suffix: str, timeout: float = 30) -> Path:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        done = [p for p in folder.glob(f"*{suffix}") if p.stat().st_size > 0]
-        if done:
-            time.sleep(0.3)
-            return done[0]
-        time.sleep(0.2)
-    raise AssertionError(f"no {suffix} file downloaded into {folder}: {list(folder.iterdir())}")
+    return wait_for_file(folder, suffix, timeout)
 
 
 def test_schedule_csv_download_is_the_rows_behind_the_chart(served, tiny_warehouse):

@@ -6,20 +6,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dashboard import db, settings, status_history
 from dashboard import queries as Q
+from dashboard import settings, status_history
 from dashboard.filters import Filters
 
 DEFAULT = [0.05, 0.15, 0.30, 1.0]
-
-
-@pytest.fixture
-def demo_db(demo_warehouse):
-    db.configure(demo_warehouse)
-    Q.clear_cache()
-    yield demo_warehouse
-    db.configure(None)
-    Q.clear_cache()
 
 
 def test_summarise_pure_example():

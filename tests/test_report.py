@@ -24,16 +24,6 @@ def _n(v) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_db(demo_warehouse):
-    """The process pointed at the demo warehouse, as the app or the CLI does before building a report."""
-    db.configure(demo_warehouse)
-    Q.clear_cache()
-    yield demo_warehouse
-    db.configure(None)
-    Q.clear_cache()
-
-
-@pytest.fixture(scope="module")
 def province_docx(demo_db):
     return docx.Document(io.BytesIO(docx_report.build_docx("620000", "2020-12-31")))
 
@@ -109,17 +99,6 @@ def test_pptx_meeting_sequence(demo_db, demo_warehouse):
     assert fmt_count(s["people"]["plan"]["2020"], "people") in first
 
 
-@pytest.fixture
-def audit_store(tmp_path):
-    """A private account store: the report buttons write an audit row (dashboard.auth)."""
-    from dashboard.auth import store
-
-    store.configure(f"sqlite:///{tmp_path / 'app.db'}")
-    store.upgrade()
-    yield store
-    store.configure(None)
-
-
 def test_report_button_keeps_the_apps_connection(demo_db, audit_store):
     """The header's report buttons build on the app's connection: a request in flight on it (here: a cursor
     opened before) must still work afterwards (the callback used to reconfigure the database, closing it)."""
@@ -143,6 +122,27 @@ def test_cli(demo_warehouse, tmp_path, capsys):
     assert report.main(["--scope", "620000", "--as-of", "2010-01-01", "--format", "pptx",
                         "--out", str(tmp_path / "x.pptx"), "--db", str(demo_warehouse)]) == 2
     assert "no snapshot" in capsys.readouterr().err
+
+
+def test_cli_writes_an_audit_row_who_scope_rows(demo_warehouse, tmp_path, audit_store):
+    import pwd
+
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        (n_linxia,) = con.execute("SELECT count(*) FROM dim_county WHERE prefecture_code = '622900'").fetchone()
+    me = pwd.getpwuid(__import__("os").getuid()).pw_name
+    assert report.main(["--scope", "622900", "--as-of", "2019-06-30", "--format", "pptx", "--db", str(demo_warehouse),
+                        "--out", str(tmp_path / "a.pptx")]) == 0
+    assert report.main(["--scope", "622926", "--format", "docx", "--db", str(demo_warehouse), "--as", "zhang.wei",
+                        "--out", str(tmp_path / "b.docx")]) == 0
+    assert report.main(["--scope", "622926", "--format", "docx", "--db", str(demo_warehouse), "--as", "a b;c",
+                        "--out", str(tmp_path / "c.docx")]) == 2  # a name is a name
+    rows = [(r["username"], r["event"], r["scope_code"], r["target"], r["row_count"], r["detail"])
+            for r in reversed(audit_store.audit_rows())]
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        (d,) = con.execute("SELECT max(as_of) FROM fct_household_snapshot").fetchone()
+    latest = f"{d.year}Q{(d.month - 1) // 3 + 1}"
+    assert rows == [(f"cli:{me}", "export", "620000", "622900", n_linxia, "report pptx 2019Q2 cli"),
+                    ("zhang.wei", "export", "620000", "622926", 1, f"report docx {latest} cli by {me}")]
 
 
 def test_chart_images_render_in_a_forked_process():

@@ -5,12 +5,11 @@ import re
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import serving
+from tests.conftest import serving, wait_for_file
 
 pytestmark = pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
                                 reason="needs LibreOffice and poppler-utils: `make system`")
@@ -27,14 +26,7 @@ def served_in_a_process(tiny_warehouse, dash_duo_mp):
 
 
 def _wait_for_file(folder: Path, suffix: str, timeout: float = 90) -> Path:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        done = [p for p in folder.glob(f"*{suffix}") if p.stat().st_size > 0]
-        if done:
-            time.sleep(0.5)
-            return done[0]
-        time.sleep(0.3)
-    raise AssertionError(f"no {suffix} file downloaded into {folder}: {list(folder.iterdir())}")
+    return wait_for_file(folder, suffix, timeout)
 
 
 def test_pdf_button_in_english(served_in_a_process):

@@ -14,7 +14,7 @@ import pptx
 import pytest
 from docx import Document
 
-from dashboard import db, docx_report, pptx_report, report
+from dashboard import docx_report, pptx_report, report
 from dashboard import queries as Q
 from dashboard.filters import Filters
 
@@ -24,15 +24,6 @@ pytestmark = pytest.mark.skipif(
 
 PRODUCT = "甘肃省脱贫攻坚三年行动进度监测"
 MAP_MEASURE_ZH = "脱贫人口累计进度（实际/按进度应完成）"  # the map's title (dashboard.i18n m_completion), typed in
-
-
-@pytest.fixture(scope="module")
-def demo_db(demo_warehouse):
-    db.configure(demo_warehouse)
-    Q.clear_cache()
-    yield demo_warehouse
-    db.configure(None)
-    Q.clear_cache()
 
 
 def pdf_pages(pdf: bytes, tmp_path, name: str) -> list[str]:
@@ -237,17 +228,6 @@ def test_province_deck_lists_the_villages_it_counts(province_deck, demo_warehous
     assert squash(MAP_MEASURE_ZH) in squash(map_slide) and "本年脱贫人口计划完成率" not in squash(map_slide)
     cp = p.core_properties
     assert cp.author == PRODUCT and cp.created.year == dt.datetime.now().year and "全省" in cp.title
-
-
-@pytest.fixture
-def audit_store(tmp_path):
-    """A private account store: the report buttons write an audit row (dashboard.auth)."""
-    from dashboard.auth import store
-
-    store.configure(f"sqlite:///{tmp_path / 'app.db'}")
-    store.upgrade()
-    yield store
-    store.configure(None)
 
 
 def test_report_button_language_pdf_and_name(demo_db, audit_store):

@@ -14,11 +14,12 @@ from dashboard.auth.web import (
     home_code,
     init_app,
     is_admin,
+    os_user,
     pii_granted,
     request_scope_code,
     set_store,
     user_box,
 )
 
-__all__ = ["audit", "audit_frame", "callback_in_scope", "first_run", "home_code", "init_app", "is_admin", "pii_granted", "request_scope_code",
+__all__ = ["audit", "audit_frame", "callback_in_scope", "first_run", "home_code", "init_app", "is_admin", "os_user", "pii_granted", "request_scope_code",
            "set_store", "user_box"]

@@ -100,19 +100,28 @@ def authenticate(name: str, password: str) -> Attempt:
     password = password if isinstance(password, str) and len(password) <= MAX_PASSWORD else ""
     u = store.get_user(name) if name and len(name) <= 64 else None
     if u is None or u["password_hash"] is None or u["disabled"]:
+        # no account that can log in: the same time, back-off and lock as an account (by name), no enumeration
+        key = (name or "")[:64]
+        locked = store.name_lock(key)
+        if locked and locked > store.now():
+            return Attempt("locked", None, _seconds_until(locked))
         _verify(_DUMMY_HASH, password)
-        return Attempt("bad")
+        r = store.record_name_failure(key, lock_seconds)
+        return Attempt("locked" if r["locked_until"] else "bad", None, _seconds_until(r["locked_until"]))
     locked = store.utc(u["locked_until"])
     if locked and locked > store.now():
-        return Attempt("locked", u, max(1, int((locked - store.now()).total_seconds() + 0.999)))
+        return Attempt("locked", u, _seconds_until(locked))
     if not _verify(u["password_hash"], password):
         r = store.record_failure(u["id"], lock_seconds)
-        wait = r["locked_until"] and max(1, int((r["locked_until"] - store.now()).total_seconds() + 0.999))
-        return Attempt("locked" if wait else "bad", u, wait or 0)
+        return Attempt("locked" if r["locked_until"] else "bad", u, _seconds_until(r["locked_until"]))
     if _ph.check_needs_rehash(u["password_hash"]):
         store.update_user(name, password_hash=_ph.hash(password))
     store.record_login(u["id"])
     return Attempt("ok", u)
+
+
+def _seconds_until(t) -> int:
+    return max(1, int((t - store.now()).total_seconds() + 0.999)) if t else 0
 
 
 def _verify(h: str, password: str) -> bool:

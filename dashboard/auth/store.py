@@ -87,6 +87,13 @@ followups = sa.Table(  # 督办: an action attached to a target and a unit (dash
     sa.Index("ix_followups_target_unit", "target_id", "unit_code"),
     sa.Index("ix_followups_unit", "unit_code"),
 )
+login_throttle = sa.Table(  # back-off of names with no account that can log in (unknown, disabled, no password)
+    "login_throttle", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
 settings = sa.Table(
     "app_settings", metadata,
     sa.Column("key", sa.String(64), primary_key=True),
@@ -256,6 +263,45 @@ def record_failure(uid: int, lock_for) -> dict:
         until = now() + dt.timedelta(seconds=wait) if wait else None
         con.execute(sa.update(users).where(users.c.id == uid).values(locked_until=until))
     return {"failures": n, "locked_until": until}
+
+
+THROTTLE_KEEP_S = 24 * 3600  # a name with no account and no failure for this long is forgotten (bounded table)
+
+
+def name_lock(name: str) -> dt.datetime | None:
+    """Until when a name with no account is locked (None: not locked)."""
+    with engine().connect() as con:
+        v = con.execute(sa.select(login_throttle.c.locked_until).where(login_throttle.c.name == name)).scalar()
+    return utc(v)
+
+
+def record_name_failure(name: str, lock_for) -> dict:
+    """record_failure for a name with no account, so that it slows down and locks exactly like an account."""
+    try:
+        return _record_name_failure(name, lock_for)
+    except sa.exc.IntegrityError:  # the same new name failed at once in another request: it is there now
+        return _record_name_failure(name, lock_for)
+
+
+def _record_name_failure(name: str, lock_for) -> dict:
+    t = now()
+    with engine().begin() as con:
+        con.execute(sa.delete(login_throttle).where(login_throttle.c.last_failure_at < t - dt.timedelta(
+            seconds=THROTTLE_KEEP_S), sa.or_(login_throttle.c.locked_until.is_(None), login_throttle.c.locked_until < t)))
+        done = con.execute(sa.update(login_throttle).where(login_throttle.c.name == name).values(
+            failures=login_throttle.c.failures + 1, last_failure_at=t))
+        if done.rowcount == 0:
+            con.execute(sa.insert(login_throttle).values(name=name, failures=1, last_failure_at=t))
+        n = con.execute(sa.select(login_throttle.c.failures).where(login_throttle.c.name == name)).scalar_one()
+        wait = lock_for(n)
+        until = t + dt.timedelta(seconds=wait) if wait else None
+        con.execute(sa.update(login_throttle).where(login_throttle.c.name == name).values(locked_until=until))
+    return {"failures": n, "locked_until": until}
+
+
+def forget_name(name: str) -> None:
+    with engine().begin() as con:
+        con.execute(sa.delete(login_throttle).where(login_throttle.c.name == name))
 
 
 def record_login(uid: int) -> None:

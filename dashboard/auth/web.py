@@ -25,7 +25,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from dashboard.auth import accounts, store
-from dashboard.i18n import t
+from dashboard.i18n import other_lang, t
 
 log = logging.getLogger("dashboard.auth")
 
@@ -228,7 +228,7 @@ def _safe_next(v: str | None) -> str:
 def _login_page(status: int = 200, error: str | None = None):
     lang = _lang()
     labels = {k: t(k, lang) for k in ("login_title", "login_user", "login_password", "login_submit")}
-    html = render_template("login.html", lang=lang, other="en" if lang == "zh" else "zh", labels=labels,
+    html = render_template("login.html", lang=lang, other=other_lang(lang), labels=labels,
                            app_title=t("app_title", lang), switch=t("lang_switch", lang), error=error,
                            next=_safe_next(request.values.get("next")), csrf_token=generate_csrf())
     return flask.Response(html, status=status, mimetype="text/html")
@@ -316,12 +316,24 @@ def home_code() -> str:
     return request_scope_code() or accounts.PROVINCE
 
 
-def audit(event: str, target: str | None = None, rows: int | None = None, detail: str | None = None) -> None:
-    """One audit row for the current user (a PII view, an export). Never personal data in target/detail."""
+def os_user() -> str:
+    """The operating-system account running this process (from the uid, not from $USER)."""
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return f"uid{os.getuid()}"
+
+
+def audit(event: str, target: str | None = None, rows: int | None = None, detail: str | None = None,
+          who: str | None = None) -> None:
+    """One audit row for the current user (a PII view, an export); outside a request `who` (default `cli:` and
+    the OS user), with the province scope the CLI has. Never personal data in target/detail."""
     if flask.has_request_context() and current_user.is_authenticated:
         who, scope = current_user.name, current_user.scope_code
     else:
-        who, scope = f"cli:{os.environ.get('USER', 'operator')}", accounts.PROVINCE
+        who, scope = who or f"cli:{os_user()}", accounts.PROVINCE
     store.audit(who, event, scope_code=scope, target=target, row_count=rows, detail=detail)
 
 
@@ -383,5 +395,5 @@ def user_box(lang: str):
     ])
 
 
-__all__ = ["audit", "audit_frame", "callback_in_scope", "first_run", "home_code", "init_app", "is_admin", "pii_granted",
+__all__ = ["audit", "audit_frame", "os_user", "callback_in_scope", "first_run", "home_code", "init_app", "is_admin", "pii_granted",
            "request_scope_code", "set_store", "user_box"]

@@ -68,7 +68,7 @@ def layout(**query):
             body = grid(f"data-{name}", df, _cols(df, lang, name), height=max(200, min(110 + 42 * len(df), 420)), lang=lang)
         sections.append(C.table_card(name, t(key, lang), sub, lang, body))
     if scope != Q.scope_counties("620000"):
-        sections.insert(0, C.message(t("d_lineage_scoped", lang)))
+        sections.insert(0, C.message(t("d_lineage_files_scoped" if Q.rejects_by_county() else "d_lineage_scoped", lang)))
     if A.is_admin():  # the audit log: admins only
         df = A.audit_frame(200)
         sections.append(html.Section(className="card", id="audit-card", children=[
