@@ -24,14 +24,13 @@ target is never the sum of its yearly targets.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from dashboard import progress, settings
 from dashboard.i18n import fmt_pct, t
 from dashboard.quarter import Quarter
+from etl.contract import ONE_YEAR_DEADLINE
 
 ASSESSABLE = ("count", "share", "floor", "cap", "money")
 NOW = ("met", "on_track", "behind", "overdue", "no_data")
@@ -39,7 +38,6 @@ AHEAD = ("on_track", "needs_acceleration", "limited", "regressing", "cannot_asse
 BEHIND = ("behind", "overdue")
 _WORST_NOW = {"overdue": 0, "behind": 1, "on_track": 2, "met": 3, "no_data": 9}
 _WORST_AHEAD = {"regressing": 0, "limited": 1, "needs_acceleration": 2, "on_track": 3, "cannot_assess": 9}
-_ONE_YEAR = re.compile(r"^\s*(20\d\d)\s*年\s*$")
 # target_progress unit levels of a catalog level: household/person targets are reported per county
 UNIT_LEVEL = {"household": "county", "person": "county", "township": "county"}
 
@@ -63,7 +61,7 @@ def catalog(ref: pd.DataFrame, as_of: str) -> pd.DataFrame:
     c["deadline"] = pd.to_datetime(c["deadline"].astype(str).str[:10], errors="coerce")
     c["assessable"] = c["kind"].isin(ASSESSABLE) & c["value"].notna() & c["deadline"].notna()
     plan_start = pd.Timestamp(settings.PLAN_START_YEAR, 1, 1)
-    one_year = c["deadline_text"].astype(str).str.match(_ONE_YEAR) | (c["recurrence"] == "annual")
+    one_year = c["deadline_text"].astype(str).str.match(ONE_YEAR_DEADLINE) | (c["recurrence"] == "annual")
     amount = c["kind"].isin(("count", "money"))
     start = c["deadline"].map(lambda d: pd.Timestamp(d.year, 1, 1) if pd.notna(d) else pd.NaT)
     c["start"] = start.where(one_year & amount, plan_start)

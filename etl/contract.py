@@ -70,6 +70,8 @@ UNIT_LEVELS = ("province", "prefecture", "county", "village")
 REPORTED_LEVEL = {"province": "province", "prefecture": "prefecture", "county": "county", "village": "village",
                   "township": "county", "household": "county", "person": "county"}
 ASSESSABLE_KINDS = ("count", "share", "floor", "cap", "money")
+# a target stated for one year ("2019年退出2646个"): its amount is that year's (dashboard.targets, the demo)
+ONE_YEAR_DEADLINE = re.compile(r"^\s*(20\d\d)\s*年\s*$")
 AGGREGATE_KINDS = ("share", "relative")  # may also be given for a unit above the target's level (its aggregate)
 VALUE_RANGE = {"share": (0, 100), "count": (0, None), "money": (0, None), "floor": (0, None), "cap": (0, None),
                "baseline": (0, None), "threshold": (0, None)}  # relative, dated_action: any number

@@ -27,6 +27,7 @@ from etl.contract import (
     ASSESSABLE_KINDS,
     HOUSEHOLD_ATTRIBUTES,
     MAIN_CAUSES,
+    ONE_YEAR_DEADLINE,
     PATHWAYS,
     PLAN_YEARS,
     REPORTED_LEVEL,
@@ -408,6 +409,17 @@ def _season_fraction(deadline: date) -> np.ndarray:
     return np.minimum(np.cumsum(np.where(due, weights, 0.0)) / total, 1.0)
 
 
+def _year_to_date_fraction(deadline: date, every_year: bool) -> np.ndarray:
+    """For a count stated for one year ("2019年…") or for every year (recurrence annual): the share of that year's
+    amount reached at each snapshot, from 0 each 1 January (the targets rule reads these as the year's amount to
+    date). A one-year target has nothing before its year and stays at its year's total after it."""
+    within = np.array([QUARTER_PROFILE[: (s.month - 1) // 3 + 1].sum() / QUARTER_PROFILE.sum() for s in SNAPSHOTS])
+    if every_year:
+        return np.where([s.year <= deadline.year for s in SNAPSHOTS], within, 0.0)
+    return np.array([0.0 if s.year < deadline.year else (w if s.year == deadline.year else 1.0)
+                     for s, w in zip(SNAPSHOTS, within)])
+
+
 def measured_series(hh: pd.DataFrame, villages: pd.DataFrame, counties: pd.DataFrame) -> dict:
     """(plan_figures indicator, year or None) -> value at each snapshot, counted from the demo's own households,
     villages and counties the way the marts count them: people out in that year with status 已脱贫 in the
@@ -462,7 +474,9 @@ def target_progress(counties: pd.DataFrame, villages: pd.DataFrame, seed: int,
     out = []
     for t in cat.itertuples():
         goal = float(t.value)
-        frac = _season_fraction(date.fromisoformat(t.deadline))
+        one_year = t.kind in ("count", "money") and (t.recurrence == "annual" or bool(ONE_YEAR_DEADLINE.match(t.deadline_text)))
+        deadline = date.fromisoformat(t.deadline)
+        frac = _year_to_date_fraction(deadline, t.recurrence == "annual") if one_year else _season_fraction(deadline)
         codes = units[REPORTED_LEVEL[t.level]]
         n = len(codes)
         # how far each unit gets by the deadline (1 = exactly the target)
@@ -479,8 +493,10 @@ def target_progress(counties: pd.DataFrame, villages: pd.DataFrame, seed: int,
             start = np.zeros(n)
         path = start[:, None] + (goal - start)[:, None] * reach[:, None] * frac[None, :]
         path *= 1 + rng.normal(0, 0.01, path.shape) * (frac[None, :] < 1)  # a little noise on the way
-        if t.kind in ("count", "money"):
-            path = np.maximum.accumulate(path, axis=1)  # cumulative: never down
+        if t.kind in ("count", "money"):  # cumulative (within the year for one-year targets): never down
+            years = np.array([d.year for d in SNAPSHOTS]) if one_year else np.zeros(len(SNAPSHOTS), int)
+            for y in np.unique(years):
+                path[:, years == y] = np.maximum.accumulate(path[:, years == y], axis=1)
         if t.kind == "share":
             path = np.clip(path, 0, 100)
         year = int(t.plan_figures_year) if t.plan_figures_year.isdigit() else None

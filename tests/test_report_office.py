@@ -96,9 +96,9 @@ def test_word_sections_numbered_without_gaps(county_pdf, province_pdf, tmp_path)
         numbers = re.findall(r"^\s*([一二三四五六七八九十])、", body, re.M)
         assert numbers, label
         assert numbers == list("一二三四五六七八九十"[:len(numbers)]), (label, numbers)
-    # the county report has no map section; the province report has
+    # the county report has no map section (its notes follow the targets section, 五); the province report has
     county_text = squash("".join(pdf_pages(county_pdf, tmp_path, "c")))
-    assert "分县地图" not in county_text and "五、数据说明" in county_text
+    assert "分县地图" not in county_text and "六、数据说明" in county_text
 
 
 def test_word_contents_pages_are_the_headings_pages(county_pdf, tmp_path):

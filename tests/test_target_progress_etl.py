@@ -402,3 +402,28 @@ def test_demo_series_of_what_the_warehouse_measures_agree_with_it(demo_warehouse
               AND f.period_end = DATE '2019-12-31'""")
     assert villages == rows(demo_warehouse, "SELECT CAST(count(*) AS DOUBLE) FROM dim_village "
                                             "WHERE actual_exit_year = 2019")
+
+
+def test_demo_amounts_of_one_year_and_annual_targets_count_within_their_year(demo_warehouse):
+    """dashboard.targets reads a count stated for one year ("2019年…") or for every year (recurrence annual) as that
+    year's amount to date: the demo writes them so (it wrote them cumulative from 2018, and every unit of an
+    annual quota looked overdue at the end of 2019)."""
+    cat = {r["id"]: r for r in catalog()}
+    annual = [i for i, r in cat.items() if r["recurrence"] == "annual" and r["kind"] in ("count", "money") and r["value"]]
+    one_year = [i for i, r in cat.items() if r["deadline_text"].strip() in ("2019年", "2020年")
+                and r["kind"] in ("count", "money") and r["value"] and not r["recurrence"]
+                and not r["plan_figures_indicator"]]  # the measured ones follow the households (tested above)
+    assert annual and one_year
+    sql = """SELECT target_id, unit_code, year(period_end) AS y, quarter(period_end) AS q, value FROM fct_target_progress
+             WHERE target_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY 1, 2, period_end"""
+    got = rows(demo_warehouse, sql, [annual + one_year])
+    by = {}
+    for tid, unit, y, q, v in got:
+        by.setdefault((tid, unit), {})[(y, q)] = v
+    for (tid, _unit), s in by.items():
+        if tid in annual:  # starts again every 1 January: the first quarter well below the last quarter before it
+            for y in (2019, 2020):
+                assert s[(y, 1)] < 0.5 * s[(y - 1, 4)], (tid, y, s)
+        else:  # nothing counted before its year
+            year = int(cat[tid]["deadline_text"].strip()[:4])
+            assert all(v == 0 for (y, _q), v in s.items() if y < year), (tid, s)
