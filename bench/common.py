@@ -115,16 +115,17 @@ def browser_login(drv, base: str) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(db: Path, workers: int = 2, threads: int = 4, timeout_s: float = 90):
-    """Serve app:server as in production; yields (base_url, master Popen). Stops only the process it started."""
+def gunicorn(db: Path, workers: int = 2, threads: int = 4, timeout_s: float = 90, root: Path = ROOT):
+    """Serve app:server from `root` (another checkout for a baseline) as in production; yields (base_url, master
+    Popen). Stops only the process it started."""
     port = free_port()
     WORK.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, GANSU_DB=str(db), GANSU_APP_DB=bench_store())
+    env = dict(os.environ, GANSU_DB=str(db), GANSU_APP_DB=bench_store(), PYTHONPATH=str(root))
     log = open(WORK / f"gunicorn-{port}.log", "w")
     proc = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--reuse-port", "--keep-alive", "30",
-         "--timeout", "120", "app:server"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+         "--timeout", "120", "--chdir", str(root), "app:server"],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout_s

@@ -23,14 +23,13 @@ import statistics
 import subprocess
 import sys
 import tarfile
-import time
 from pathlib import Path
 
 import duckdb
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import ROOT, VENV_BIN, WORK, bench_store, free_port, login, table, verdict, warehouse_copy  # noqa: E402
+from bench.common import ROOT, WORK, gunicorn, login, table, verdict, warehouse_copy  # noqa: E402
 
 LH_DIR = ROOT / "bench" / "lighthouse"
 LH_BIN = LH_DIR / "node_modules" / ".bin" / "lighthouse"
@@ -53,36 +52,9 @@ def baseline_tree(commit: str) -> Path:
 
 @contextlib.contextmanager
 def serve(root: Path, db: Path, timeout_s: float = 90):
-    """gunicorn app:server from `root` (as `make run`: -w 1 --threads 4); yields the base URL."""
-    port = free_port()
-    env = dict(os.environ, GANSU_DB=str(db), GANSU_APP_DB=bench_store(), PYTHONPATH=str(root))
-    log = open(WORK / f"lighthouse-gunicorn-{port}.log", "w")
-    proc = subprocess.Popen(
-        [str(VENV_BIN / "gunicorn"), "-w", "1", "--threads", "4", "--reuse-port", "--keep-alive", "30",
-         "--chdir", str(root), "-b", f"127.0.0.1:{port}", "app:server"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({proc.returncode}); see {log.name}")
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(base + "/healthz", timeout=5).ok:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not come up in time")
-            time.sleep(0.3)
+    """gunicorn app:server from `root` as `make run` serves it (-w 1 --threads 4); yields the base URL."""
+    with gunicorn(db, workers=1, threads=4, timeout_s=timeout_s, root=root) as (base, _proc):
         yield base
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
-        log.close()
 
 
 def pages(db: Path, with_targets: bool) -> list[tuple[str, str]]:

@@ -160,6 +160,15 @@ def demo_db(demo_warehouse):
         yield demo_warehouse
 
 
+@pytest.fixture(scope="module")
+def demo(demo_warehouse):
+    """The demo warehouse configured for the module, and a read-only connection to it for the test's own SQL."""
+    import duckdb
+
+    with configured(demo_warehouse), duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        yield con
+
+
 @pytest.fixture
 def audit_store(tmp_path):
     """A private account store: report buttons and the report CLI write audit rows (dashboard.auth)."""

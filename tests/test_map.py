@@ -6,11 +6,10 @@ import json
 import shutil
 import subprocess
 
-import duckdb
 import plotly.graph_objects as go
 import pytest
 
-from dashboard import charts, db, docx_report, facts, imaging, meeting, pptx_report, settings
+from dashboard import charts, docx_report, facts, imaging, meeting, pptx_report, settings
 from dashboard import components as C
 from dashboard import queries as Q
 from dashboard.filters import Filters
@@ -34,16 +33,6 @@ def _classes_of(trace) -> dict[str, str]:
     scale = [c for _, c in trace["colorscale"][::2]]
     assert len(scale) == n
     return {code: scale[int(z)] for code, z in zip(trace["locations"], trace["z"])}
-
-
-@pytest.fixture(scope="module")
-def demo(demo_warehouse):
-    db.configure(demo_warehouse)
-    Q.clear_cache()
-    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
-        yield con
-    db.configure(None)
-    Q.clear_cache()
 
 
 def _oracle_completion(con, as_of: str, level: str) -> dict[str, float | None]:

@@ -6,25 +6,14 @@ SPEC's numbers typed in: green at >= 100 % of the expected-to-date, amber at >= 
 villages and counties are certified at year end, so not rated before Q4.
 """
 
-import duckdb
 import pytest
 
-from dashboard import charts, db, settings, theme
+from dashboard import charts, settings, theme
 from dashboard import queries as Q
 from dashboard.filters import Filters
 
 GREEN, AMBER = 1.00, 0.85  # SPEC §5
 START = 2018  # the plan's first year (SPEC §2)
-
-
-@pytest.fixture(scope="module")
-def demo(demo_warehouse):
-    db.configure(demo_warehouse)
-    Q.clear_cache()
-    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
-        yield con
-    db.configure(None)
-    Q.clear_cache()
 
 
 DEFAULT_PROFILE = (0.05, 0.15, 0.30, 1.0)  # the configured default for 2018, which has no previous year
