@@ -181,13 +181,18 @@ def _targets_rows(f, scope, ctx):
               "units_behind", "in_force", "revision", "is_demo", "document", "quote"]]
 
 
-@Q.cached
-def target_units(f: Filters, scope, target: str) -> pd.DataFrame:
-    """One target's units as of the quarter: status now and at the deadline with the status history."""
+def _catalog_row(f: Filters, target: str) -> pd.DataFrame:
+    """The catalog's row of one target (empty: no target given, no targets in the warehouse, or unknown)."""
     if not target or not Q.has_targets():
         return pd.DataFrame()
     cat = target_catalog(f)
-    cat = cat[cat["id"] == target]
+    return cat[cat["id"] == target]
+
+
+@Q.cached
+def target_units(f: Filters, scope, target: str) -> pd.DataFrame:
+    """One target's units as of the quarter: status now and at the deadline with the status history."""
+    cat = _catalog_row(f, target)
     if cat.empty:
         return pd.DataFrame()
     prog = Q.target_progress(f, scope, cat["series_id"].iloc[0])
@@ -210,10 +215,7 @@ def _target_units_rows(f, scope, ctx):
 
 def _target_series_rows(f, scope, ctx):
     target = ctx.get("target", "")
-    if not target or not Q.has_targets():
-        return pd.DataFrame()
-    cat = target_catalog(f)
-    row = cat[cat["id"] == target]
+    row = _catalog_row(f, target)
     if row.empty:
         return pd.DataFrame()
     p = Q.target_progress(f, scope, row["series_id"].iloc[0])

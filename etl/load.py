@@ -298,7 +298,7 @@ def _checked(con: duckdb.DuckDBPyConnection, s: Staged, load_id: int, replaced_s
                 "value VARCHAR, message VARCHAR)")
     if table.name in PREPARE:
         PREPARE[table.name](con, rel)
-    con.execute(f"INSERT INTO rj {reject_sql(table, rel, s.file_name, skip)}")
+    con.execute(f"INSERT INTO rj {reject_sql(table, rel, skip)}")
     if s.fields:  # a CSV row with more or fewer fields than its header: its cells may be shifted
         lo, hi = s.fields
         con.execute(f"""INSERT INTO rj SELECT _line, '*', 'field_count', CAST(_fields AS VARCHAR),

