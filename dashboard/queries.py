@@ -47,6 +47,9 @@ def nbytes(obj, depth: int = 0) -> int:
         return sys.getsizeof(obj) + sum(nbytes(k, depth + 1) + nbytes(v, depth + 1) for k, v in obj.items())
     if isinstance(obj, frozenset):  # the viewer's scope, in every key: measured once
         return _frozen_bytes(obj, depth)
+    if isinstance(obj, (list, tuple)) and len(obj) > 64:  # a figure's long arrays: from a sample of 32
+        step = len(obj) // 32
+        return sys.getsizeof(obj) + sum(nbytes(x, depth + 1) for x in obj[::step]) * len(obj) // len(obj[::step])
     if isinstance(obj, (list, tuple, set)):
         return sys.getsizeof(obj) + sum(nbytes(x, depth + 1) for x in obj)
     if hasattr(obj, "nbytes"):
@@ -237,52 +240,85 @@ def quarter_profile() -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- schedule / KPIs
+# ---------------------------------------------------------------- the selection, in Python
+# The county-level figures below are queried once per snapshot for every county (cached, whoever asks) and the
+# viewer's counties are picked from them here: the access rule is the same as _SEL's (in scope, then the
+# filters), and a filter change or another user's scope costs no query.
+@cached
+def _county_dims() -> pd.DataFrame:
+    return _df("SELECT county_code, prefecture_code, poverty_type, deep_poverty FROM dim_county")
+
+
+def selected(f: Filters, scope: frozenset) -> frozenset:
+    """County codes of the viewer's scope that the filters select (as the _SEL CTE)."""
+    c = _county_dims()
+    keep = c["county_code"].isin(scope)
+    if f.prefecture is not None:
+        keep &= c["prefecture_code"] == f.prefecture
+    if f.county is not None:
+        keep &= c["county_code"] == f.county
+    if f.ctype is not None:
+        keep &= c["poverty_type"] == f.ctype
+    if f.deep is not None:
+        keep &= (c["deep_poverty"] == f.deep) | (c["deep_poverty"].notna() if f.deep == "any" else False)
+    return frozenset(c.loc[keep.fillna(False).astype(bool), "county_code"])
+
+
+def _rows_of(df: pd.DataFrame, counties: frozenset) -> pd.DataFrame:
+    return df[df["county_code"].isin(counties)]
+
+
+@cached
+def _schedule_by_county(as_of: str, pathway: str) -> pd.DataFrame:
+    """level, year, county_code, plan, actual for every county (see `schedules`)."""
+    return _df(
+        """WITH y AS (SELECT unnest($plan_years) AS year),
+        people AS (
+            SELECT 'people' AS level, m.year, m.county_code, sum(m.plan_people) AS plan, sum(m.actual_people) AS actual
+            FROM mart_county_year m JOIN y USING (year)
+            WHERE m.as_of = $as_of AND m.pathway = $pathway GROUP BY ALL),
+        villages_before AS (
+            SELECT 'villages' AS level, $before AS year, county_code,
+                   count(*) FILTER (WHERE planned_exit_year <= $before) AS plan,
+                   count(*) FILTER (WHERE actual_exit_year <= $before) AS actual
+            FROM dim_village GROUP BY county_code),
+        villages_during AS (
+            SELECT 'villages' AS level, m.year, m.county_code, sum(m.plan_villages) AS plan,
+                   sum(m.actual_villages) AS actual
+            FROM mart_county_year m JOIN y USING (year)
+            WHERE m.as_of = $as_of AND m.pathway = 'all' GROUP BY ALL),
+        counties AS (
+            SELECT 'counties' AS level, s.year, c.county_code,
+                   (greatest(c.planned_exit_year, $before) = s.year)::INT AS plan,
+                   (greatest(c.actual_exit_year, $before) = s.year
+                    AND make_date(c.actual_exit_year, 12, 31) <= $as_of::DATE)::INT AS actual
+            FROM dim_county c, (SELECT unnest($schedule_years) AS year) s WHERE c.is_poverty_county)
+        SELECT level, year, county_code, coalesce(plan, 0)::BIGINT AS plan, coalesce(actual, 0)::BIGINT AS actual
+        FROM (SELECT * FROM people UNION ALL SELECT * FROM villages_before UNION ALL SELECT * FROM villages_during
+              UNION ALL SELECT * FROM counties)""",
+        {"as_of": as_of, "pathway": pathway, "plan_years": list(settings.PLAN_YEARS),
+         "schedule_years": list(settings.SCHEDULE_YEARS), "before": settings.BEFORE_PLAN},
+    )
+
+
 @cached
 def schedules(f: Filters, scope: frozenset) -> pd.DataFrame:
-    """Plan and actual exits per level and year, in one query: year 2017 = 'before 2018', then 2018..2020.
+    """Plan and actual exits per level and year: year 2017 = 'before 2018', then 2018..2020.
 
     people:   mart_county_year (pathway of the filter) at the as-of snapshot; nothing before 2018
               (the 1.89 million are the people not yet exited at end-2017).
     villages: 2018–2020 from mart_county_year (pathway 'all'); before 2018 from dim_village.
     counties: dim_county planned/actual exit year (poverty counties); an exit counts from 31 Dec of its year.
     """
-    return _df(
-        f"""WITH {_SEL},
-        people AS (
-            SELECT 'people' AS level, y.year, coalesce(sum(m.plan_people), 0) AS plan,
-                   coalesce(sum(m.actual_people), 0) AS actual
-            FROM (SELECT unnest($plan_years) AS year) y
-            LEFT JOIN mart_county_year m ON m.year = y.year AND m.as_of = $as_of AND m.pathway = $pathway
-                 AND m.county_code IN (SELECT county_code FROM sel)
-            GROUP BY y.year),
-        villages_before AS (
-            SELECT 'villages' AS level, $before AS year, count(*) FILTER (WHERE v.planned_exit_year <= $before) AS plan,
-                   count(*) FILTER (WHERE v.actual_exit_year <= $before) AS actual
-            FROM dim_village v WHERE v.county_code IN (SELECT county_code FROM sel)),
-        villages_during AS (
-            SELECT 'villages' AS level, y.year, coalesce(sum(m.plan_villages), 0) AS plan,
-                   coalesce(sum(m.actual_villages), 0) AS actual
-            FROM (SELECT unnest($plan_years) AS year) y
-            LEFT JOIN mart_county_year m ON m.year = y.year AND m.as_of = $as_of AND m.pathway = 'all'
-                 AND m.county_code IN (SELECT county_code FROM sel)
-            GROUP BY y.year),
-        counties AS (
-            SELECT 'counties' AS level, y.year,
-                   count(*) FILTER (WHERE greatest(s.planned_exit_year, $before) = y.year) AS plan,
-                   count(*) FILTER (WHERE greatest(s.actual_exit_year, $before) = y.year
-                                    AND make_date(s.actual_exit_year, 12, 31) <= $as_of::DATE) AS actual
-            FROM (SELECT unnest($schedule_years) AS year) y
-            LEFT JOIN sel s ON s.is_poverty_county
-            GROUP BY y.year)
-        SELECT level, year, plan::BIGINT AS plan, actual::BIGINT AS actual
-        FROM (SELECT * FROM people UNION ALL SELECT * FROM villages_before UNION ALL SELECT * FROM villages_during
-              UNION ALL SELECT * FROM counties)
-        ORDER BY level, year""",
-        _p(f, scope, plan_years=list(settings.PLAN_YEARS), schedule_years=list(settings.SCHEDULE_YEARS),
-           before=settings.BEFORE_PLAN),
-    )
+    rows = _rows_of(_schedule_by_county(f.as_of_date, f.pathway), selected(f, scope))
+    grid = pd.MultiIndex.from_tuples(
+        [("counties", y) for y in settings.SCHEDULE_YEARS] + [("people", y) for y in settings.PLAN_YEARS]
+        + [("villages", y) for y in (settings.BEFORE_PLAN, *settings.PLAN_YEARS)], names=["level", "year"])
+    out = rows.groupby(["level", "year"])[["plan", "actual"]].sum().reindex(grid, fill_value=0)
+    return out.astype("int64").reset_index()
 
 
+@cached
 def schedule(f: Filters, scope: frozenset, level: str | None = None) -> pd.DataFrame:
     """One level's rows of `schedules` (the filter's level unless given): year, plan, actual."""
     s = schedules(f, scope)
@@ -292,17 +328,18 @@ def schedule(f: Filters, scope: frozenset, level: str | None = None) -> pd.DataF
 @cached
 def totals(f: Filters, scope: frozenset) -> dict:
     """3-year totals per level, from data: people to exit 2018–2020 (plan), poor villages, poor counties."""
-    p = _p(f, scope)
-    row = _df(
-        f"""WITH {_SEL}
-        SELECT (SELECT coalesce(sum(plan_people), 0) FROM mart_county_year
-                 WHERE as_of = $as_of AND pathway = $pathway AND county_code IN (SELECT county_code FROM sel))
-                 AS people,
-               (SELECT count(*) FROM dim_village WHERE county_code IN (SELECT county_code FROM sel)) AS villages,
-               (SELECT count(*) FROM sel WHERE is_poverty_county) AS counties""",
-        p,
-    ).iloc[0]
-    return {k: int(row[k]) for k in ("people", "villages", "counties")}
+    sel = selected(f, scope)
+    s = _rows_of(_schedule_by_county(f.as_of_date, f.pathway), sel)
+    c = _rows_of(_county_totals(), sel)
+    return {"people": int(s.loc[s["level"] == "people", "plan"].sum()), "villages": int(c["villages"].sum()),
+            "counties": int(c["is_poverty_county"].sum())}
+
+
+@cached
+def _county_totals() -> pd.DataFrame:
+    return _df("""SELECT c.county_code, coalesce(c.is_poverty_county, false)::INT AS is_poverty_county,
+                         (SELECT count(*) FROM dim_village v WHERE v.county_code = c.county_code) AS villages
+                  FROM dim_county c""")
 
 
 # ---------------------------------------------------------------- per county (map, ranking)
@@ -311,8 +348,14 @@ def county_metrics(f: Filters, scope: frozenset) -> pd.DataFrame:
     """One row per selected county: this year's people plan/actual (pathway of the filter), gap,
     completion, remaining people, incidence, returned people, planned/actual exit year (actual only
     once certified by the as-of date), villages behind."""
+    return _rows_of(_county_metrics_all(f.as_of_date, f.pathway, f.year), selected(f, scope)).reset_index(drop=True)
+
+
+@cached
+def _county_metrics_all(as_of: str, pathway: str, year: int) -> pd.DataFrame:
+    """`county_metrics` of every county."""
     return _df(
-        f"""WITH {_SEL},
+        """WITH sel AS (SELECT c.*, p.prefecture_name FROM dim_county c LEFT JOIN dim_prefecture p USING (prefecture_code)),
         y AS (SELECT county_code,
                      sum(plan_people) FILTER (year = $year) AS plan_people,
                      sum(actual_people) FILTER (year = $year) AS actual_people,
@@ -337,7 +380,7 @@ def county_metrics(f: Filters, scope: frozenset) -> pd.DataFrame:
                     AS actual_exit_year
         FROM sel s LEFT JOIN y USING (county_code) LEFT JOIN st USING (county_code)
         ORDER BY s.county_code""",
-        _p(f, scope),
+        {"as_of": as_of, "pathway": pathway, "year": year},
     )
 
 
@@ -372,18 +415,11 @@ def ranking(f: Filters, scope: frozenset, share: float) -> pd.DataFrame:
 @cached
 def pathways(f: Filters, scope: frozenset) -> pd.DataFrame:
     """This year's plan and actual per pathway (people; households for housing and water)."""
-    df = _df(
-        f"""WITH {_SEL}
-        SELECT pathway, sum(plan_people)::BIGINT AS plan_people, sum(actual_people)::BIGINT AS actual_people,
-               sum(plan_households)::BIGINT AS plan_households, sum(actual_households)::BIGINT AS actual_households
-        FROM mart_county_year
-        WHERE as_of = $as_of AND year = $year AND pathway <> 'all' AND county_code IN (SELECT county_code FROM sel)
-        GROUP BY pathway""",
-        _p(f, scope),
-    )
-    order = {p: i for i, p in enumerate(PATHWAYS)}
-    df = df[df["pathway"].isin(order)].copy()
     num = ["plan_people", "actual_people", "plan_households", "actual_households"]
+    rows = _rows_of(_pathways_by_county(f.as_of_date, f.year), selected(f, scope))
+    order = {p: i for i, p in enumerate(PATHWAYS)}
+    df = rows.groupby("pathway", as_index=False)[num].sum(min_count=1)
+    df = df[df["pathway"].isin(order)].copy()
     df[num] = df[num].fillna(0).astype("int64")
     df["unit"] = df["pathway"].map(lambda p: "households" if p in HOUSEHOLD_PATHWAYS else "people")
     in_households = df["unit"] == "households"
@@ -391,6 +427,15 @@ def pathways(f: Filters, scope: frozenset) -> pd.DataFrame:
     df["actual"] = df["actual_households"].where(in_households, df["actual_people"])
     df["order"] = df["pathway"].map(order)
     return df.sort_values("order").drop(columns="order").reset_index(drop=True)
+
+
+@cached
+def _pathways_by_county(as_of: str, year: int) -> pd.DataFrame:
+    return _df(
+        """SELECT county_code, pathway, plan_people, actual_people, plan_households, actual_households
+        FROM mart_county_year WHERE as_of = $as_of AND year = $year AND pathway <> 'all'""",
+        {"as_of": as_of, "year": year},
+    )
 
 
 # ---------------------------------------------------------------- county page

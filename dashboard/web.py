@@ -20,6 +20,9 @@ from pathlib import Path
 
 import dash
 import flask
+import numpy as np
+import orjson
+import pandas as pd
 from dash import html, no_update
 from flask_talisman import Talisman
 
@@ -86,6 +89,41 @@ def init_app(app: dash.Dash) -> None:
     server.wsgi_app = _ChunkedLimit(server.wsgi_app, paths.MAX_REQUEST_BYTES)
     server.add_url_rule("/healthz", "healthz", healthz)
     _quiet_server_banner()
+    use_fast_json()
+
+
+# ---------------------------------------------------------------- JSON of callback answers and the layout
+def to_json(value) -> str:
+    """plotly.io.json.to_json_plotly's output, ~5x faster on a page: its orjson path fails on the first Dash
+    component in a page and then walks every value of the page in Python (clean_to_json_compatible, ~10 ms a
+    page); here orjson asks for only the values it cannot write itself (components, Series, ...), which get
+    plotly's own cleaning. Same escaping of <, >, &, U+2028/9 (_safe). Anything orjson refuses: plotly's."""
+    from plotly.io import _json as pj
+
+    modules = {"sage_all": None, "np": np, "pd": pd, "image": None}
+
+    def default(obj):
+        if hasattr(obj, "to_plotly_json"):
+            return obj.to_plotly_json()
+        cleaned = pj.clean_to_json_compatible(obj, numpy_allowed=True, datetime_allowed=True, modules=modules)
+        if cleaned is obj:
+            raise TypeError(f"not JSON serializable: {type(obj).__name__}")
+        return cleaned
+
+    try:
+        out = orjson.dumps(value, default=default, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+    except TypeError:
+        return pj.to_json_plotly(value)
+    return pj._safe(out.decode("utf8"), pj._swap_orjson)
+
+
+def use_fast_json() -> None:
+    """Dash writes every callback answer and the layout with dash._utils.to_json (imported by name)."""
+    import dash._callback
+    import dash.dash
+
+    dash._callback.to_json = to_json
+    dash.dash.to_json = to_json
 
 
 class _ChunkedLimit:
