@@ -249,6 +249,7 @@ def _county_dims() -> pd.DataFrame:
     return _df("SELECT county_code, prefecture_code, poverty_type, deep_poverty FROM dim_county")
 
 
+@cached
 def selected(f: Filters, scope: frozenset) -> frozenset:
     """County codes of the viewer's scope that the filters select (as the _SEL CTE)."""
     c = _county_dims()
@@ -310,12 +311,23 @@ def schedules(f: Filters, scope: frozenset) -> pd.DataFrame:
     villages: 2018–2020 from mart_county_year (pathway 'all'); before 2018 from dim_village.
     counties: dim_county planned/actual exit year (poverty counties); an exit counts from 31 Dec of its year.
     """
-    rows = _rows_of(_schedule_by_county(f.as_of_date, f.pathway), selected(f, scope))
+    m = _schedule_matrix(f.as_of_date, f.pathway)
+    total = m.to_numpy()[m.index.isin(selected(f, scope))].sum(axis=0)
+    out = pd.DataFrame(total.reshape(-1, 2), columns=["plan", "actual"],
+                       index=m.columns[::2].droplevel("kind")).reset_index()
+    return out.astype({"plan": "int64", "actual": "int64"})
+
+
+@cached
+def _schedule_matrix(as_of: str, pathway: str) -> pd.DataFrame:
+    """`_schedule_by_county` as one row per county, columns (level, year, plan|actual), missing = 0."""
     grid = pd.MultiIndex.from_tuples(
-        [("counties", y) for y in settings.SCHEDULE_YEARS] + [("people", y) for y in settings.PLAN_YEARS]
-        + [("villages", y) for y in (settings.BEFORE_PLAN, *settings.PLAN_YEARS)], names=["level", "year"])
-    out = rows.groupby(["level", "year"])[["plan", "actual"]].sum().reindex(grid, fill_value=0)
-    return out.astype("int64").reset_index()
+        [(lv, y, k) for lv, years in (("counties", settings.SCHEDULE_YEARS), ("people", settings.PLAN_YEARS),
+                                      ("villages", settings.SCHEDULE_YEARS)) for y in years for k in ("plan", "actual")],
+        names=["level", "year", "kind"])
+    long = _schedule_by_county(as_of, pathway).melt(["level", "year", "county_code"], var_name="kind")
+    return long.pivot_table(index="county_code", columns=["level", "year", "kind"], values="value",
+                            aggfunc="sum").reindex(columns=grid).fillna(0).astype("int64")
 
 
 @cached
@@ -329,9 +341,9 @@ def schedule(f: Filters, scope: frozenset, level: str | None = None) -> pd.DataF
 def totals(f: Filters, scope: frozenset) -> dict:
     """3-year totals per level, from data: people to exit 2018–2020 (plan), poor villages, poor counties."""
     sel = selected(f, scope)
-    s = _rows_of(_schedule_by_county(f.as_of_date, f.pathway), sel)
+    people = schedules(f, scope)
     c = _rows_of(_county_totals(), sel)
-    return {"people": int(s.loc[s["level"] == "people", "plan"].sum()), "villages": int(c["villages"].sum()),
+    return {"people": int(people.loc[people["level"] == "people", "plan"].sum()), "villages": int(c["villages"].sum()),
             "counties": int(c["is_poverty_county"].sum())}
 
 
