@@ -1,6 +1,7 @@
 """Concurrent users against gunicorn (-w 2 --threads 4) on 127.0.0.1: req/s, p95, errors, worker RSS.
 
     .venv/bin/python bench/load_bench.py [--users 20] [--seconds 30] [--max-requests 4000] [--think 2-5]
+                                         [--baseline COMMIT] [--workers 2]
 
 Each simulated user (a thread with its own HTTP session) repeats page visits the way the browser makes them
 (one page render carrying the page's figures; the map geometry is already in the browser): overview with a random
@@ -11,6 +12,8 @@ with no reading at all, where 20 threads ask as fast as the server answers. User
 first reading time; before the clock starts each worker has served a page (a server that has been up).
 Bounded: stops at --seconds (hard cap 60 s) or --max-requests, whichever first. Worker RSS
 sampled from /proc every 0.5 s. Budget: no errors, p95 < 500 ms, each worker < 500 MB.
+--baseline COMMIT first runs the same load (same seeds) on that commit's code (git archive, this venv, the
+same warehouse copy), then on this tree, and prints both side by side (issue 17: pages/s against b88b387).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.callbacks_bench import METRICS, Driver  # noqa: E402
-from bench.common import gunicorn, rss_mb, stats_ms, table, verdict, warehouse_copy, worker_pids  # noqa: E402
+from bench.common import ROOT, gunicorn, rss_mb, stats_ms, table, verdict, warehouse_copy, worker_pids  # noqa: E402
 
 BUDGET_P95_MS = 500.0
 BUDGET_RSS_MB = 500.0
@@ -37,7 +40,29 @@ def main(argv=None) -> dict:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--max-requests", type=int, default=4000)
     ap.add_argument("--think", default="2-5", help="seconds between page views: MIN-MAX (uniform) or 0")
+    ap.add_argument("--baseline", default="", help="also run this commit's code first, side by side")
+    ap.add_argument("--workers", type=int, default=2)
     a = ap.parse_args(argv)
+    if not a.baseline:
+        return run(a, ROOT, "this")
+    from bench.lighthouse_bench import baseline_tree
+
+    base = run(a, baseline_tree(a.baseline), f"baseline ({a.baseline})")
+    this = run(a, ROOT, "this")
+    print(f"\n## Side by side: {a.users} users, think {a.think} s, gunicorn -w {a.workers} --threads 4\n")
+    print(table(["code", "requests", "pages/s", "p50 ms", "p95 ms", "max ms", "errors", "worker RSS peak MB"],
+                [[r["label"], r["requests"], r["rps"], r["p50"], r["p95"], r["max"], r["errors"],
+                  max(r["rss_peak"].values())] for r in (base, this)]))
+    print()
+    cbs = sorted(set(base["per_cb"]) | set(this["per_cb"]))
+    print(table(["callback", "baseline p50", "baseline p95", "this p50", "this p95"],
+                [[k, base["per_cb"].get(k, {}).get("p50", float("nan")), base["per_cb"].get(k, {}).get("p95", float("nan")),
+                  this["per_cb"].get(k, {}).get("p50", float("nan")), this["per_cb"].get(k, {}).get("p95", float("nan"))]
+                 for k in cbs]))
+    return {"baseline": base, "this": this}
+
+
+def run(a, root: Path, label: str) -> dict:
     lo_think, _, hi_think = a.think.partition("-")
     think = (float(lo_think), float(hi_think or lo_think))
     seconds = min(a.seconds, HARD_STOP_S)
@@ -51,7 +76,7 @@ def main(argv=None) -> dict:
             "SELECT village_code FROM dim_village USING SAMPLE 200 ROWS (reservoir, 7)").fetchall()]
         quarters = [r[0] for r in con.execute("SELECT quarter_label FROM mart_snapshot ORDER BY as_of").fetchall()]
 
-    with gunicorn(db) as (base, proc):
+    with gunicorn(db, workers=a.workers, root=root) as (base, proc):
         workers = worker_pids(proc.pid)
         warm = Driver(base)
         shared_deps = warm.deps_json  # read once: every user uses the same callback map
@@ -128,7 +153,7 @@ def main(argv=None) -> dict:
             per_cb.setdefault(k, []).extend(v)
     rps = len(samples) / wall
     mode = f"{think[0]:g}-{think[1]:g} s think time" if think[1] > 0 else "no think time (stress)"
-    print(f"\n## Load: {a.users} concurrent users, {mode}, {wall:.1f} s, gunicorn -w 2 --threads 4\n")
+    print(f"\n## Load ({label}): {a.users} concurrent users, {mode}, {wall:.1f} s, gunicorn -w {a.workers} --threads 4\n")
     print(table(["requests", "req/s", "p50 ms", "p95 ms", "max ms", "errors", "p95 < 500 ms", "no errors"],
                 [[len(samples), rps, st["p50"], st["p95"], st["max"], errors, verdict(st["p95"] < BUDGET_P95_MS),
                   verdict(errors == 0)]]))
@@ -142,7 +167,7 @@ def main(argv=None) -> dict:
     print(table(["worker pid", "RSS idle MB", "RSS peak MB", "RSS end MB", "< 500 MB"],
                 [[pid, rss_idle[pid], peak[pid], rss_end.get(pid, float("nan")), verdict(peak[pid] < BUDGET_RSS_MB)]
                  for pid in workers]))
-    return {"requests": len(samples), "rps": rps, **{k: st[k] for k in ("p50", "p95", "max")}, "errors": errors,
+    return {"label": label, "requests": len(samples), "rps": rps, **{k: st[k] for k in ("p50", "p95", "max")}, "errors": errors,
             "wall": wall, "rss_peak": peak, "rss_idle": rss_idle, "users": a.users, "think": think,
             "per_cb": {k: stats_ms(v) for k, v in per_cb.items()}}
 

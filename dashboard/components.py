@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from urllib.parse import parse_qs
 
 import dash
+import pandas as pd
 from dash import dcc, html
 
 from dashboard import auth, progress, settings, theme
@@ -252,6 +254,7 @@ CJK_PX, ASCII_PX = 14.5, 7.6  # 14 px text (Noto Sans CJK)
 CELL_CHROME_PX, HEAD_CHROME_PX = 24, 20  # a cell's padding (assets/analyst.css); a header's filter icon
 
 
+@functools.lru_cache(maxsize=8192)  # a grid's cells repeat (categories, statuses, years)
 def _text_px(s: str) -> float:
     return sum(CJK_PX if ord(ch) > 0x2E7F else ASCII_PX for ch in s)
 
@@ -264,7 +267,9 @@ def _head_px(s: str) -> float:
 
 
 def _cell(v):
-    """A grid cell: dates as dates (2018-07-09), times without the T (2026-12-01 09:30:00)."""
+    """A grid cell: missing as null, dates as dates (2018-07-09), times without the T (2026-12-01 09:30:00)."""
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+        return None
     if isinstance(v, dt.datetime) or (hasattr(v, "to_pydatetime") and hasattr(v, "hour")):
         v = v.to_pydatetime() if hasattr(v, "to_pydatetime") else v
         return v.date().isoformat() if not (v.hour or v.minute or v.second) else v.isoformat(sep=" ")[:19]
@@ -276,8 +281,7 @@ def _cell(v):
 def grid_props(df, columns: list[dict], lang: str) -> dict:
     """rowData, columnDefs (each column at least as wide as its longest cell, headers wrapped, never cut) and the
     grid's own words in the UI language."""
-    rows = df.astype(object).where(df.notna(), None).to_dict("records")
-    rows = [{k: _cell(v) for k, v in r.items()} for r in rows]
+    rows = [{k: _cell(v) for k, v in r.items()} for r in df.to_dict("records")]
     cols = []
     for c in columns:
         longest = max([_text_px(str(r.get(c["field"]) if r.get(c["field"]) is not None else ""))
