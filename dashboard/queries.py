@@ -408,6 +408,7 @@ def _county_metrics_all(as_of: str, pathway: str, year: int) -> pd.DataFrame:
     )
 
 
+@cached  # the chart and the page's table of it
 def ranking(f: Filters, scope: frozenset, share: float) -> pd.DataFrame:
     """Prefectures (province view) or the counties of the chosen prefecture, by progress to date
     (dashboard.progress): `plan` = what the plan expects by the as-of date (earlier years in full, the
@@ -448,8 +449,9 @@ def pathways(f: Filters, scope: frozenset) -> pd.DataFrame:
             households = pathway in HOUSEHOLD_PATHWAYS
             out.append((pathway, *nums, "households" if households else "people",
                         nums[2] if households else nums[0], nums[3] if households else nums[1]))
-    df = pd.DataFrame(out, columns=["pathway", *_PATHWAY_NUMS, "unit", "plan", "actual"])
-    return df.astype({c: "int64" for c in (*_PATHWAY_NUMS, "plan", "actual")})
+    cols = ["pathway", *_PATHWAY_NUMS, "unit", "plan", "actual"]
+    return pd.DataFrame({c: pd.Series([r[i] for r in out], dtype=None if c in ("pathway", "unit") else "int64")
+                         for i, c in enumerate(cols)})
 
 
 _PATHWAY_NUMS = ("plan_people", "actual_people", "plan_households", "actual_households")
