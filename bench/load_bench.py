@@ -19,6 +19,7 @@ same warehouse copy), then on this tree, and prints both side by side (issue 17:
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import threading
@@ -50,9 +51,10 @@ def main(argv=None) -> dict:
     base = run(a, baseline_tree(a.baseline), f"baseline ({a.baseline})")
     this = run(a, ROOT, "this")
     print(f"\n## Side by side: {a.users} users, think {a.think} s, gunicorn -w {a.workers} --threads 4\n")
-    print(table(["code", "requests", "pages/s", "p50 ms", "p95 ms", "max ms", "errors", "worker RSS peak MB"],
+    print(table(["code", "requests", "pages/s", "p50 ms", "p95 ms", "max ms", "errors", "worker RSS peak MB",
+                 "server CPU ms/page", "client CPU ms/page"],
                 [[r["label"], r["requests"], r["rps"], r["p50"], r["p95"], r["max"], r["errors"],
-                  max(r["rss_peak"].values())] for r in (base, this)]))
+                  max(r["rss_peak"].values()), r["server_cpu_ms"], r["client_cpu_ms"]] for r in (base, this)]))
     print()
     cbs = sorted(set(base["per_cb"]) | set(this["per_cb"]))
     print(table(["callback", "baseline p50", "baseline p95", "this p50", "this p95"],
@@ -60,6 +62,11 @@ def main(argv=None) -> dict:
                   this["per_cb"].get(k, {}).get("p50", float("nan")), this["per_cb"].get(k, {}).get("p95", float("nan"))]
                  for k in cbs]))
     return {"baseline": base, "this": this}
+
+
+def cpu_s(pid: int) -> float:
+    f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(a, root: Path, label: str) -> dict:
@@ -129,6 +136,7 @@ def run(a, root: Path, label: str) -> dict:
         peak = dict(rss_idle)
         threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(a.users)]
         t0 = time.perf_counter()
+        cpu0 = {pid: cpu_s(pid) for pid in workers}, os.times()
         for t in threads:
             t.start()
         while time.perf_counter() - t0 < seconds and sent[0] < a.max_requests and any(t.is_alive() for t in threads):
@@ -142,6 +150,9 @@ def run(a, root: Path, label: str) -> dict:
         for t in threads:
             t.join(30)
         wall = time.perf_counter() - t0
+        cpu1 = {pid: cpu_s(pid) for pid in workers if Path(f"/proc/{pid}").exists()}, os.times()
+        server_cpu = sum(cpu1[0][p] - cpu0[0][p] for p in cpu1[0])
+        client_cpu = (cpu1[1].user + cpu1[1].system) - (cpu0[1].user + cpu0[1].system)
         rss_end = {pid: rss_mb(pid) for pid in workers if Path(f"/proc/{pid}").exists()}
 
     samples = [s for d in drivers for v in d.samples.values() for s in v]
@@ -157,6 +168,9 @@ def run(a, root: Path, label: str) -> dict:
     print(table(["requests", "req/s", "p50 ms", "p95 ms", "max ms", "errors", "p95 < 500 ms", "no errors"],
                 [[len(samples), rps, st["p50"], st["p95"], st["max"], errors, verdict(st["p95"] < BUDGET_P95_MS),
                   verdict(errors == 0)]]))
+    n = max(len(samples), 1)
+    print(f"\nCPU per page: server {1000 * server_cpu / n:.1f} ms (workers), load generator {1000 * client_cpu / n:.1f} ms "
+          f"(this process: HTTP + JSON of the answers), on {os.cpu_count()} cores")
     if exc:
         print("transport errors:", exc[:3])
     print()
@@ -167,7 +181,8 @@ def run(a, root: Path, label: str) -> dict:
     print(table(["worker pid", "RSS idle MB", "RSS peak MB", "RSS end MB", "< 500 MB"],
                 [[pid, rss_idle[pid], peak[pid], rss_end.get(pid, float("nan")), verdict(peak[pid] < BUDGET_RSS_MB)]
                  for pid in workers]))
-    return {"label": label, "requests": len(samples), "rps": rps, **{k: st[k] for k in ("p50", "p95", "max")}, "errors": errors,
+    return {"label": label, "server_cpu_ms": 1000 * server_cpu / n, "client_cpu_ms": 1000 * client_cpu / n,
+            "requests": len(samples), "rps": rps, **{k: st[k] for k in ("p50", "p95", "max")}, "errors": errors,
             "wall": wall, "rss_peak": peak, "rss_idle": rss_idle, "users": a.users, "think": think,
             "per_cb": {k: stats_ms(v) for k, v in per_cb.items()}}
 

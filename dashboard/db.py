@@ -100,6 +100,8 @@ def _open(p: Path) -> tuple[duckdb.DuckDBPyConnection, dict]:
         con.execute("ATTACH ? AS wh (READ_ONLY)", [str(p)])
         # the app reads the warehouse and nothing else: no other file, no URL, no setting changed later
         con.execute("SET enable_external_access = false")
+        if os.environ.get("XTHREADS"):
+            con.execute(f"SET threads = {int(os.environ['XTHREADS'])}")
         con.execute("SET lock_configuration = true")
         try:
             meta = dict(con.execute("SELECT key, value FROM wh.meta").fetchall())

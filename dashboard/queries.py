@@ -15,6 +15,7 @@ import sys
 import threading
 from collections import OrderedDict
 
+import flask
 import numpy as np
 import orjson
 import pandas as pd
@@ -72,6 +73,23 @@ def nbytes(obj, depth: int = 0) -> int:
     return sys.getsizeof(obj)
 
 
+_pinned = threading.local()  # the version a prefetch thread works for (its page's)
+
+
+def _version() -> str:
+    """The warehouse version of the cache keys: once per request (a page is read from one version, and the
+    dozens of cached calls of a page don't each stat the file and take db's lock), else db.version()."""
+    v = getattr(_pinned, "version", None)
+    if v is not None:
+        return v
+    if flask.has_request_context():
+        v = flask.g.get("warehouse_version")
+        if v is None:
+            v = flask.g.warehouse_version = db.version()
+        return v
+    return db.version()
+
+
 def cached(fn=None, *, presentation: bool = False):
     """Cache per (function, arguments, warehouse version), bounded by bytes (keys and values, CACHE_BYTES);
     an entry above 1/16 of that is returned but not kept. Filters arguments lose their presentation
@@ -85,7 +103,7 @@ def cached(fn=None, *, presentation: bool = False):
         if not presentation:
             args = tuple(a.data_only() if isinstance(a, Filters) else a for a in args)
             kw = {k: v.data_only() if isinstance(v, Filters) else v for k, v in kw.items()}
-        key = (fn.__module__, fn.__qualname__, db.version(), args, tuple(sorted(kw.items())))
+        key = (fn.__module__, fn.__qualname__, _version(), args, tuple(sorted(kw.items())))
         with _cache_lock:
             if key in _cache:
                 _cache.move_to_end(key)
@@ -116,7 +134,13 @@ def prefetch(*calls: tuple) -> None:
     """Run a page's cached queries side by side and wait: DuckDB releases the GIL while it executes, so a
     page that needs four queries waits for the slowest, not the sum. Errors surface at the real call.
     A thread per call (no long-lived pool a stopped server could leave broken)."""
+    try:
+        version = _version()
+    except db.WarehouseMissing:
+        return  # the page's own calls say so
+
     def run(fn, *args):
+        _pinned.version = version
         with contextlib.suppress(Exception):
             fn(*args)
 
