@@ -22,6 +22,7 @@ APP_PORT = int(os.environ.get("GANSU_APP_PORT", "8050"))
 # Query-result cache per process (keyed by warehouse_version): bounded by bytes (keys + values), and entries.
 QUERY_CACHE_MB = float(os.environ.get("GANSU_QUERY_CACHE_MB", "128"))
 QUERY_CACHE_SIZE = int(os.environ.get("GANSU_QUERY_CACHE_SIZE", "512"))
+APP_DUCKDB_THREADS = max(1, int(os.environ.get("GANSU_APP_DUCKDB_THREADS", "1")))  # per app process
 # HTTP (dashboard/web.py): request body limit (413 above), heavy exports at a time per node, TLS in front.
 MAX_REQUEST_BYTES = int(os.environ.get("GANSU_MAX_REQUEST_KB", "1024")) * 1024
 HEAVY_EXPORT_SLOTS = int(os.environ.get("GANSU_HEAVY_EXPORT_SLOTS", "1"))
