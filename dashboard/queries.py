@@ -301,8 +301,19 @@ def selected(f: Filters, scope: frozenset) -> frozenset:
     return frozenset(c.loc[keep.fillna(False).astype(bool), "county_code"])
 
 
-def _rows_of(df: pd.DataFrame, counties: frozenset) -> pd.DataFrame:
-    return df[df["county_code"].isin(counties)]
+@dataclasses.dataclass(frozen=True)
+class _PerCounty:
+    """Every county's rows (`data`: a frame or an array, first axis = `codes`). Cached, so never changed in
+    place: `rows` gives a new frame/array of the selected counties."""
+    codes: tuple
+    data: object
+
+    @classmethod
+    def of(cls, df: pd.DataFrame) -> _PerCounty:
+        return cls(tuple(df["county_code"].tolist()), df)
+
+    def rows(self, counties: frozenset):
+        return self.data[np.fromiter((c in counties for c in self.codes), bool, len(self.codes))]
 
 
 @cached
@@ -347,23 +358,25 @@ def schedules(f: Filters, scope: frozenset) -> pd.DataFrame:
     villages: 2018–2020 from mart_county_year (pathway 'all'); before 2018 from dim_village.
     counties: dim_county planned/actual exit year (poverty counties); an exit counts from 31 Dec of its year.
     """
-    m = _schedule_matrix(f.as_of_date, f.pathway)
-    total = m.to_numpy()[m.index.isin(selected(f, scope))].sum(axis=0)
-    out = pd.DataFrame(total.reshape(-1, 2), columns=["plan", "actual"],
-                       index=m.columns[::2].droplevel("kind")).reset_index()
-    return out.astype({"plan": "int64", "actual": "int64"})
+    total = _schedule_matrix(f.as_of_date, f.pathway).rows(selected(f, scope)).sum(axis=0)
+    return pd.DataFrame({"level": [lv for lv, _ in _SCHEDULE_ROWS], "year": [y for _, y in _SCHEDULE_ROWS],
+                         "plan": total[0::2], "actual": total[1::2]})
+
+
+# the rows of `schedules`, in its order
+_SCHEDULE_ROWS = tuple([("counties", y) for y in settings.SCHEDULE_YEARS] + [("people", y) for y in settings.PLAN_YEARS]
+                       + [("villages", y) for y in settings.SCHEDULE_YEARS])
 
 
 @cached
-def _schedule_matrix(as_of: str, pathway: str) -> pd.DataFrame:
-    """`_schedule_by_county` as one row per county, columns (level, year, plan|actual), missing = 0."""
-    grid = pd.MultiIndex.from_tuples(
-        [(lv, y, k) for lv, years in (("counties", settings.SCHEDULE_YEARS), ("people", settings.PLAN_YEARS),
-                                      ("villages", settings.SCHEDULE_YEARS)) for y in years for k in ("plan", "actual")],
-        names=["level", "year", "kind"])
+def _schedule_matrix(as_of: str, pathway: str) -> _PerCounty:
+    """`_schedule_by_county` as an array: one row per county, columns _SCHEDULE_ROWS x (plan, actual), missing 0."""
+    grid = pd.MultiIndex.from_tuples([(lv, y, k) for lv, y in _SCHEDULE_ROWS for k in ("plan", "actual")],
+                                     names=["level", "year", "kind"])
     long = _schedule_by_county(as_of, pathway).melt(["level", "year", "county_code"], var_name="kind")
-    return long.pivot_table(index="county_code", columns=["level", "year", "kind"], values="value",
+    wide = long.pivot_table(index="county_code", columns=["level", "year", "kind"], values="value",
                             aggfunc="sum").reindex(columns=grid).fillna(0).astype("int64")
+    return _PerCounty(tuple(wide.index.tolist()), wide.to_numpy())
 
 
 @cached
@@ -378,16 +391,16 @@ def totals(f: Filters, scope: frozenset) -> dict:
     """3-year totals per level, from data: people to exit 2018–2020 (plan), poor villages, poor counties."""
     sel = selected(f, scope)
     people = schedules(f, scope)
-    c = _rows_of(_county_totals(), sel)
+    c = _county_totals().rows(sel)
     return {"people": int(people.loc[people["level"] == "people", "plan"].sum()), "villages": int(c["villages"].sum()),
             "counties": int(c["is_poverty_county"].sum())}
 
 
 @cached
-def _county_totals() -> pd.DataFrame:
-    return _df("""SELECT c.county_code, coalesce(c.is_poverty_county, false)::INT AS is_poverty_county,
+def _county_totals() -> _PerCounty:
+    return _PerCounty.of(_df("""SELECT c.county_code, coalesce(c.is_poverty_county, false)::INT AS is_poverty_county,
                          (SELECT count(*) FROM dim_village v WHERE v.county_code = c.county_code) AS villages
-                  FROM dim_county c""")
+                  FROM dim_county c"""))
 
 
 # ---------------------------------------------------------------- per county (map, ranking)
@@ -396,13 +409,13 @@ def county_metrics(f: Filters, scope: frozenset) -> pd.DataFrame:
     """One row per selected county: this year's people plan/actual (pathway of the filter), gap,
     completion, remaining people, incidence, returned people, planned/actual exit year (actual only
     once certified by the as-of date), villages behind."""
-    return _rows_of(_county_metrics_all(f.as_of_date, f.pathway, f.year), selected(f, scope)).reset_index(drop=True)
+    return _county_metrics_all(f.as_of_date, f.pathway, f.year).rows(selected(f, scope)).reset_index(drop=True)
 
 
 @cached
-def _county_metrics_all(as_of: str, pathway: str, year: int) -> pd.DataFrame:
+def _county_metrics_all(as_of: str, pathway: str, year: int) -> _PerCounty:
     """`county_metrics` of every county."""
-    return _df(
+    return _PerCounty.of(_df(
         """WITH sel AS (SELECT c.*, p.prefecture_name FROM dim_county c LEFT JOIN dim_prefecture p USING (prefecture_code)),
         y AS (SELECT county_code,
                      sum(plan_people) FILTER (year = $year) AS plan_people,
@@ -429,7 +442,7 @@ def _county_metrics_all(as_of: str, pathway: str, year: int) -> pd.DataFrame:
         FROM sel s LEFT JOIN y USING (county_code) LEFT JOIN st USING (county_code)
         ORDER BY s.county_code""",
         {"as_of": as_of, "pathway": pathway, "year": year},
-    )
+    ))
 
 
 @cached  # the chart and the page's table of it
@@ -464,9 +477,9 @@ def ranking(f: Filters, scope: frozenset, share: float) -> pd.DataFrame:
 @cached
 def pathways(f: Filters, scope: frozenset) -> pd.DataFrame:
     """This year's plan and actual per pathway (people; households for housing and water)."""
-    codes, values, present = _pathways_matrix(f.as_of_date, f.year)
-    keep = codes.isin(selected(f, scope))
-    total, listed = values[keep].sum(axis=0), present[keep].any(axis=0)
+    values, present = _pathways_matrix(f.as_of_date, f.year)
+    sel = selected(f, scope)
+    total, listed = values.rows(sel).sum(axis=0), present.rows(sel).any(axis=0)
     out = []
     for pathway, nums, shown in zip(PATHWAYS, total.tolist(), listed.tolist()):
         if shown:  # as GROUP BY pathway: listed when a selected county has a row for it, its NULLs count 0
@@ -482,9 +495,9 @@ _PATHWAY_NUMS = ("plan_people", "actual_people", "plan_households", "actual_hous
 
 
 @cached
-def _pathways_matrix(as_of: str, year: int) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-    """(county codes, numbers [county, pathway in PATHWAYS order, _PATHWAY_NUMS] with NULL = 0,
-    [county, pathway] has a row) of every county."""
+def _pathways_matrix(as_of: str, year: int) -> tuple[_PerCounty, _PerCounty]:
+    """Every county's numbers [county, pathway in PATHWAYS order, _PATHWAY_NUMS] (NULL = 0) and whether
+    [county, pathway] has a row."""
     df = _df(
         """SELECT county_code, list_position($pathways, pathway) - 1 AS k,
                   coalesce(plan_people, 0) AS plan_people, coalesce(actual_people, 0) AS actual_people,
@@ -498,7 +511,7 @@ def _pathways_matrix(as_of: str, year: int) -> tuple[pd.Index, np.ndarray, np.nd
     present = np.zeros((len(codes), len(PATHWAYS)), dtype=bool)
     np.add.at(values, (row, df["k"].to_numpy()), df[list(_PATHWAY_NUMS)].to_numpy(dtype="int64"))
     present[row, df["k"].to_numpy()] = True
-    return codes, values, present
+    return _PerCounty(tuple(codes), values), _PerCounty(tuple(codes), present)
 
 
 # ---------------------------------------------------------------- county page
