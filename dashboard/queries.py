@@ -564,25 +564,32 @@ def villages_behind(f: Filters, scope: frozenset) -> pd.DataFrame:
 
 @cached
 def breakdown(f: Filters, county: str, scope: frozenset) -> pd.DataFrame:
-    return _df(
-        """SELECT dimension, category, households, people FROM mart_county_breakdown
-           WHERE as_of = $as_of AND county_code = $county AND list_contains($scope, county_code)
-           ORDER BY dimension, households DESC""",
-        {"as_of": f.as_of_date, "county": county, "scope": sorted(scope)},
-    )
+    rows = _breakdown_all(f.as_of_date).rows(frozenset({county}) & scope)
+    return rows.drop(columns="county_code").reset_index(drop=True)
+
+
+@cached
+def _breakdown_all(as_of: str) -> _PerCounty:
+    return _PerCounty.of(_df(
+        """SELECT county_code, dimension, category, households, people FROM mart_county_breakdown
+           WHERE as_of = $as_of ORDER BY county_code, dimension, households DESC""", {"as_of": as_of}))
 
 
 @cached
 def county_history(f: Filters, county: str, scope: frozenset) -> pd.DataFrame:
     """The county's quarters up to the as-of quarter (what was known then)."""
-    return _df(
-        """SELECT m.as_of, s.quarter_label, m.remaining_people, m.remaining_households, m.returned_households,
-                  m.newly_returned_households, m.new_households, m.incidence, m.villages_exited, m.villages_behind
+    rows = _county_history_all().rows(frozenset({county}) & scope)
+    return rows[rows["as_of"] <= pd.Timestamp(f.as_of_date)].drop(columns="county_code").reset_index(drop=True)
+
+
+@cached
+def _county_history_all() -> _PerCounty:
+    return _PerCounty.of(_df(
+        """SELECT m.county_code, m.as_of, s.quarter_label, m.remaining_people, m.remaining_households,
+                  m.returned_households, m.newly_returned_households, m.new_households, m.incidence, m.villages_exited,
+                  m.villages_behind
            FROM mart_county_status m JOIN mart_snapshot s USING (as_of)
-           WHERE m.county_code = $county AND list_contains($scope, m.county_code) AND m.as_of <= $as_of
-           ORDER BY m.as_of""",
-        {"as_of": f.as_of_date, "county": county, "scope": sorted(scope)},
-    )
+           ORDER BY m.county_code, m.as_of"""))
 
 
 # ---------------------------------------------------------------- village page

@@ -92,3 +92,22 @@ def test_a_filter_outside_the_scope_shows_nothing(demo):
     assert Q.pathways(f, scope).empty
     assert Q.totals(f, scope) == {"people": 0, "villages": 0, "counties": 0}
     assert (Q.schedules(f, scope)[["plan", "actual"]] == 0).all().all()
+
+
+def test_a_countys_breakdown_and_history_are_its_own_rows_and_only_in_scope(demo):
+    for scope_code, county, q in (("620000", "622926", "2019Q2"), ("622900", "622926", "2020Q4"),
+                                  ("621100", "621102", "2018Q3")):
+        f = Filters(as_of=q)
+        scope = Q.scope_counties(scope_code)
+        got = Q.breakdown(f, county, scope)
+        want = demo.execute("""SELECT dimension, category, households, people FROM mart_county_breakdown
+                               WHERE as_of = ?::DATE AND county_code = ?""", [f.as_of_date, county]).fetchall()
+        assert sorted(map(tuple, got.itertuples(index=False))) == sorted(want)
+        hist = Q.county_history(f, county, scope)
+        want = demo.execute("""SELECT quarter_label, remaining_people FROM mart_county_status JOIN mart_snapshot
+                               USING (as_of) WHERE county_code = ? AND as_of <= ?::DATE ORDER BY as_of""",
+                            [county, f.as_of_date]).fetchall()
+        assert list(zip(hist["quarter_label"], hist["remaining_people"])) == want
+    f = Filters(as_of="2019Q4")
+    assert Q.breakdown(f, "622926", Q.scope_counties("621100")).empty  # 东乡县 for a 定西市 viewer
+    assert Q.county_history(f, "622926", Q.scope_counties("621100")).empty
