@@ -77,14 +77,15 @@ def free_port() -> int:
 BENCH_USER, BENCH_PASSWORD = "bench", "bench-only-password-0123456789"
 
 
-def bench_store() -> str:
-    """The bench's own app store (under WORK) with a province leader the bench logs in as."""
-    url = f"sqlite:///{WORK / 'app.sqlite'}"
-    env = dict(os.environ, GANSU_APP_DB=url)
+def bench_store(root: Path = ROOT) -> str:
+    """The bench's own app store (under WORK) with a province leader the bench logs in as. Another checkout
+    (a baseline) gets a store of its own, made by its own code: a newer migration would stop its server."""
+    url = f"sqlite:///{WORK / ('app.sqlite' if root == ROOT else f'app-{root.name}.sqlite')}"
+    env = dict(os.environ, GANSU_APP_DB=url, PYTHONPATH=str(root))
     for cmd in (["add", BENCH_USER, "--role", "leader", "--scope", "620000", "--password-stdin"],
                 ["set-password", BENCH_USER, "--password-stdin"]):
         r = subprocess.run([PY, "-m", "dashboard.users", *cmd], input=BENCH_PASSWORD + "\n", text=True, env=env,
-                           cwd=ROOT, capture_output=True)
+                           cwd=root, capture_output=True)
         if r.returncode == 0:
             break
     return url
@@ -120,7 +121,7 @@ def gunicorn(db: Path, workers: int = 2, threads: int = 4, timeout_s: float = 90
     Popen). Stops only the process it started."""
     port = free_port()
     WORK.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, GANSU_DB=str(db), GANSU_APP_DB=bench_store(), PYTHONPATH=str(root))
+    env = dict(os.environ, GANSU_DB=str(db), GANSU_APP_DB=bench_store(root), PYTHONPATH=str(root))
     log = open(WORK / f"gunicorn-{port}.log", "w")
     proc = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--reuse-port", "--keep-alive", "30",
