@@ -289,8 +289,10 @@ def _forms(user, target_id, unit_code, rows, lang):
     # a fixed target or unit is still a (disabled) dropdown: the callbacks read both as State
     t_opts = ([{"label": target_id, "value": target_id}] if target_id else
               [{"label": f"{k} · {q[:40]}", "value": k} for k, q in catalog().items()])
-    target = dcc.Dropdown(id=f"{P}-target", options=t_opts, value=target_id, disabled=bool(target_id),
-                          placeholder=t("fu_col_target", lang))
+    # the whole catalog's list waits for the first pointer, focus or key on it (assets/defer.js): the dropdown
+    # indexes every substring of every label as it renders, ~100 ms of the county page's first paint
+    target = dcc.Dropdown(id=f"{P}-target", options=t_opts if target_id else [], value=target_id,
+                          disabled=bool(target_id), placeholder=t("fu_col_target", lang))
     u_opts = ([{"label": _names().get(unit_code, t("province", lang) if unit_code == PROVINCE else unit_code),
                 "value": unit_code}] if unit_code else _unit_options(user, lang))
     unit = dcc.Dropdown(id=f"{P}-unit", options=u_opts, value=unit_code, disabled=bool(unit_code),
@@ -298,7 +300,8 @@ def _forms(user, target_id, unit_code, rows, lang):
     states = [{"label": t(f"fu_state_{s}", lang), "value": s} for s in FOLLOWUP_STATES]
     return html.Div(className="fu-forms", children=[
         html.Div(className="fu-add", children=[
-            html.Label([t("fu_col_target", lang), target]),
+            html.Label([t("fu_col_target", lang), target, dcc.Store(id=f"{P}-target-wake"),
+                        dcc.Store(id=f"{P}-target-options", data=t_opts)], **{"data-wake": f"{P}-target-wake"}),
             html.Label([t("fu_col_unit", lang), unit]),
             html.Label([t("fu_col_action", lang), dcc.Textarea(id=f"{P}-action", maxLength=MAX_ACTION)]),
             html.Label([t("fu_col_responsible", lang), dcc.Input(id=f"{P}-responsible", type="text",
@@ -317,7 +320,11 @@ def _forms(user, target_id, unit_code, rows, lang):
 
 
 def _register() -> None:
-    from dash import Input, Output, State, callback, no_update
+    from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, no_update
+
+    clientside_callback(ClientsideFunction(namespace="defer", function_name="use"), Output(f"{P}-target", "options"),
+                        Input(f"{P}-target-wake", "data"), State(f"{P}-target-options", "data"),
+                        prevent_initial_call=True)
 
     def result(ctx, msg_key, **kw):
         ctx = ctx or {}

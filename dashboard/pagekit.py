@@ -11,7 +11,7 @@ import traceback
 
 import dash
 import dash_ag_grid as dag
-from dash import ALL, ClientsideFunction, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard import auth, charts, db, exports, figures, web
 from dashboard import queries as Q
@@ -78,6 +78,12 @@ def safe_layout(fn):
             return html.Main(className="page", children=[message(t("error", lang, msg=type(e).__name__), "error")])
 
     return wrapper
+
+
+# components.deferred: the slot gets its component when shown (assets/defer.js)
+dash.clientside_callback(ClientsideFunction(namespace="defer", function_name="show"),
+                         Output({"type": "defer-slot", "of": MATCH}, "children"),
+                         Input({"type": "defer", "of": MATCH}, "data"))
 
 
 def geo_config() -> dict:

@@ -10,13 +10,22 @@
 })();
 
 // Attach the county/prefecture geometry (sent once per visit in the geo-store) to a map figure that the
-// server sent without it: recolouring a map moves only colours over the wire.
-window.dash_clientside = Object.assign({}, window.dash_clientside, {
-  geo: {
-    attach: function (raw, geo) { return attachGeometry(raw, geo, false); },
-    attachListed: function (raw, geo) { return attachGeometry(raw, geo, true); }  // only the traced counties
-  }
-});
+// server sent without it: recolouring a map moves only colours over the wire. A map's first drawing waits for
+// the page's first render to be drawn: a task of its own (assets/defer.js).
+window.dash_clientside = window.dash_clientside || {};
+window.dash_clientside.geo = {
+  attach: function (raw, geo) { return whenShown(attachGeometry(raw, geo, false)); },
+  attachListed: function (raw, geo) { return whenShown(attachGeometry(raw, geo, true)); }  // only the traced counties
+};
+
+function whenShown(fig) {
+  var dc = window.dash_clientside;
+  var id = dc.callback_context && dc.callback_context.outputs_list.id;
+  var el = typeof id === 'string' && document.getElementById(id);
+  var gd = el && el.querySelector('.js-plotly-plot');
+  if (fig === dc.no_update || !dc.defer || (gd && gd.data && gd.data.length)) { return fig; }  // a recolour
+  return dc.defer.shown(id, true).then(function () { return fig; });  // after the page's first render
+}
 
 function attachGeometry(raw, geo, onlyListed) {
   if (!raw) { return window.dash_clientside.no_update; }

@@ -99,9 +99,9 @@ def layout(code=None, **query):
         html.Div(className="grid-2", children=[
             C.graph_card("village_map", f"{P}-vmap", lang, height=540, config=geo_config()),
             C.graph_card("breakdown", f"{P}-breakdown", lang, height=figures.BREAKDOWN_HEIGHT,
-                         figure=chart("breakdown", figures.BREAKDOWN_HEIGHT)),
+                         figure=chart("breakdown", figures.BREAKDOWN_HEIGHT), defer=True),
         ]),
-        C.graph_card("history", f"{P}-history", lang, height=400, figure=chart("history")),
+        C.graph_card("history", f"{P}-history", lang, height=400, figure=chart("history"), defer=True),
         followups.panel(unit_code=str(code), lang=lang),
         dcc.Store(id=f"{P}-vmap-raw", data=chart("village_map", height=540)),
         *page_state(url_filters, P, {"county": code}),

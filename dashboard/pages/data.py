@@ -50,6 +50,7 @@ def layout(**query):
         f"{t('dh_built_at', lang)} {str(meta.get('built_at', '—')).replace('T', ' ')[:19]}",
         f"{t('as_of', lang)} {fmt_date(meta.get('data_as_of'), lang) if meta.get('data_as_of') else '—'}",
         t("demo_label", lang) if meta.get("demo") == "true" else None]))
+    children.append(html.H2(t("tab_data", lang), className="page-title"))  # headings in order: h1, h2, h3
     if meta.get("demo") == "true":
         children.append(C.message(t("demo_notice", lang), "empty"))
     sections = []

@@ -62,7 +62,8 @@ def layout(**query):
                          options=[{"label": t(f"m_{m}", lang), "value": m} for m in METRICS], **C.dd_text(lang)),
             html.Span(t("map_click_hint", lang), className="hint"),
         ])),
-        C.graph_card("pathways", f"{P}-pathways", lang, height=460, figure=figure_or_message("pathways", filters)),
+        C.graph_card("pathways", f"{P}-pathways", lang, height=460, figure=figure_or_message("pathways", filters),
+                     defer=True),
         # the map without geometry: the browser attaches the boundaries sent once per visit
         dcc.Store(id=f"{P}-map-raw", data=figure_or_message("map", filters, height=640)),
     ]
