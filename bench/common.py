@@ -33,6 +33,34 @@ def warehouse_copy() -> Path:
     return dst
 
 
+def places(db: Path) -> dict:
+    """The warehouse's prefectures, counties, 200 sampled villages and quarters, for the random page mix."""
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {"prefectures": [r[0] for r in con.execute("SELECT prefecture_code FROM dim_prefecture").fetchall()],
+                "counties": [r[0] for r in con.execute("SELECT county_code FROM dim_county").fetchall()],
+                "villages": [r[0] for r in con.execute(
+                    "SELECT village_code FROM dim_village USING SAMPLE 200 ROWS (reservoir, 7)").fetchall()],
+                "quarters": [r[0] for r in con.execute(
+                    "SELECT quarter_label FROM mart_snapshot ORDER BY as_of").fetchall()]}
+
+
+def random_page(rnd, p: dict, metrics) -> tuple[str, str]:
+    """(pathname, search) of one page visit: half overviews with a random prefecture / map metric / as-of
+    quarter, 30 % county pages at a random quarter, 20 % village pages (almost every view a new one)."""
+    k = rnd.random()
+    if k < 0.5:
+        q = [f"prefecture={rnd.choice(p['prefectures'])}"] if rnd.random() < 0.5 else []
+        q.append(f"metric={rnd.choice(metrics)}")
+        if rnd.random() < 0.5:
+            q.append(f"as_of={rnd.choice(p['quarters'])}")
+        return "/", "?" + "&".join(q)
+    if k < 0.8:
+        return f"/county/{rnd.choice(p['counties'])}", f"?as_of={rnd.choice(p['quarters'])}"
+    return f"/village/{rnd.choice(p['villages'])}", ""
+
+
 def pct(values, p: float) -> float:
     v = sorted(values)
     if not v:

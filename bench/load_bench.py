@@ -28,7 +28,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.callbacks_bench import METRICS, Driver  # noqa: E402
-from bench.common import ROOT, gunicorn, rss_mb, stats_ms, table, verdict, warehouse_copy, worker_pids  # noqa: E402
+from bench.common import (  # noqa: E402
+    ROOT,
+    gunicorn,
+    places,
+    random_page,
+    rss_mb,
+    stats_ms,
+    table,
+    verdict,
+    warehouse_copy,
+    worker_pids,
+)
 
 BUDGET_P95_MS = 500.0
 BUDGET_RSS_MB = 500.0
@@ -73,15 +84,8 @@ def run(a, root: Path, label: str) -> dict:
     lo_think, _, hi_think = a.think.partition("-")
     think = (float(lo_think), float(hi_think or lo_think))
     seconds = min(a.seconds, HARD_STOP_S)
-    import duckdb
-
     db = warehouse_copy()
-    with duckdb.connect(str(db), read_only=True) as con:
-        prefectures = [r[0] for r in con.execute("SELECT prefecture_code FROM dim_prefecture").fetchall()]
-        counties = [r[0] for r in con.execute("SELECT county_code FROM dim_county").fetchall()]
-        villages = [r[0] for r in con.execute(
-            "SELECT village_code FROM dim_village USING SAMPLE 200 ROWS (reservoir, 7)").fetchall()]
-        quarters = [r[0] for r in con.execute("SELECT quarter_label FROM mart_snapshot ORDER BY as_of").fetchall()]
+    mix_places = places(db)
 
     with gunicorn(db, workers=a.workers, root=root) as (base, proc):
         workers = worker_pids(proc.pid)
@@ -113,19 +117,7 @@ def run(a, root: Path, label: str) -> dict:
                 stop.wait(rnd.uniform(0, think[1]))
             try:
                 while not stop.is_set():
-                    k = rnd.random()
-                    if k < 0.5:
-                        q = []
-                        if rnd.random() < 0.5:
-                            q.append(f"prefecture={rnd.choice(prefectures)}")
-                        q.append(f"metric={rnd.choice(METRICS)}")
-                        if rnd.random() < 0.5:
-                            q.append(f"as_of={rnd.choice(quarters)}")
-                        d.visit("/", "?" + "&".join(q))
-                    elif k < 0.8:
-                        d.visit(f"/county/{rnd.choice(counties)}", f"?as_of={rnd.choice(quarters)}")
-                    else:
-                        d.visit(f"/village/{rnd.choice(villages)}", "")
+                    d.visit(*random_page(rnd, mix_places, METRICS))
                     if think[1] > 0:
                         stop.wait(rnd.uniform(*think))
             except StopIteration:

@@ -28,14 +28,12 @@ HERE = Path(__file__).resolve().parent
 
 def measure(root: Path, warm: int, visits: int, profile: bool) -> dict:
     sys.path.insert(0, str(HERE.parent))
-    from bench.common import BENCH_PASSWORD, BENCH_USER, bench_store, warehouse_copy  # this tree's bench
+    from bench.common import BENCH_PASSWORD, BENCH_USER, bench_store, places, random_page, warehouse_copy
 
     db = warehouse_copy()
     os.environ["GANSU_DB"] = str(db)  # before the app reads its settings
     os.environ["GANSU_APP_DB"] = bench_store(root)
     sys.path.insert(0, str(root))  # the measured tree's app and dashboard
-    import duckdb
-
     import app as app_module
     from dashboard.metrics import METRICS
 
@@ -58,28 +56,11 @@ def measure(root: Path, warm: int, visits: int, profile: bool) -> dict:
         if r.status_code != 200 or b"_pages_content" not in r.data:
             raise RuntimeError(f"{path}{search}: {r.status_code} {r.data[:200]!r}")
 
-    with duckdb.connect(str(db), read_only=True) as con:
-        prefectures = [r[0] for r in con.execute("SELECT prefecture_code FROM dim_prefecture").fetchall()]
-        counties = [r[0] for r in con.execute("SELECT county_code FROM dim_county").fetchall()]
-        villages = [r[0] for r in con.execute(
-            "SELECT village_code FROM dim_village USING SAMPLE 200 ROWS (reservoir, 7)").fetchall()]
-        quarters = [r[0] for r in con.execute("SELECT quarter_label FROM mart_snapshot ORDER BY as_of").fetchall()]
+    mix_places = places(db)
 
     def mix(n: int, seed: int) -> list[tuple[str, str]]:
-        rnd, out = random.Random(seed), []
-        for _ in range(n):
-            k = rnd.random()
-            if k < 0.5:
-                q = [f"prefecture={rnd.choice(prefectures)}"] if rnd.random() < 0.5 else []
-                q.append(f"metric={rnd.choice(METRICS)}")
-                if rnd.random() < 0.5:
-                    q.append(f"as_of={rnd.choice(quarters)}")
-                out.append(("/", "?" + "&".join(q)))
-            elif k < 0.8:
-                out.append((f"/county/{rnd.choice(counties)}", f"?as_of={rnd.choice(quarters)}"))
-            else:
-                out.append((f"/village/{rnd.choice(villages)}", ""))
-        return out
+        rnd = random.Random(seed)
+        return [random_page(rnd, mix_places, METRICS) for _ in range(n)]
 
     for path, search in mix(warm, seed=7):
         visit(path, search)
