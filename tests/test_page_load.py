@@ -28,9 +28,9 @@ new MutationObserver(function () {
 """
 
 COUNTY = "622926"
-PAGES = {  # url: (a chart drawn with the page, charts below the fold)
-    f"/county/{COUNTY}": ("co-schedule", ("co-breakdown", "co-history", "co-vmap")),
-    "/": ("ov-schedule", ("ov-pathways", "ov-map")),
+PAGES = {  # url: (a chart drawn with the page, charts below the fold, the map drawn right after the first render)
+    f"/county/{COUNTY}": ("co-schedule", ("co-breakdown", "co-history"), "co-vmap"),
+    "/": ("ov-schedule", ("ov-pathways",), "ov-map"),
 }
 
 
@@ -63,10 +63,12 @@ def _server_traces(name: str, ctx: dict) -> list[str]:
 
 @pytest.mark.parametrize("url", list(PAGES))
 def test_charts_below_the_fold_are_drawn_after_the_first_render_as_sent(duo, url):
-    first, below = PAGES[url]
+    first, below, map_ = PAGES[url]
     duo.driver.get(duo.server_url + url)
     draws = _wait(lambda: (d := duo.driver.execute_script("return window.__draws")) and all(
-        g in d for g in (first, *below)) and d, f"every chart of {url} drawn")
+        g in d for g in (first, *below, map_)) and d, f"every chart of {url} drawn")
+    # (the map follows the first render by a zero timeout: on a loaded machine the plotly chunk can arrive after
+    # both, so only the charts that wait for the screen or for idle time are held to a task of their own)
     same = [g for g in below if draws[g]["task"] == draws[first]["task"]]
     assert same == [], f"drawn in the first render's task: {draws}"
     if url == "/":
