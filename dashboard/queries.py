@@ -1,7 +1,8 @@
 """All SQL of the app. Parameterised, read-only, returns DataFrames.
 
 Every data query takes `scope`: the county codes the viewer may see (`viewer_scope()`, from the logged-in
-user: dashboard.auth). Access control therefore lives in the `_SEL` CTE and the `scope` parameters. Results are cached per process
+user: dashboard.auth). Access control therefore lives in the `_SEL` CTE, the `scope` parameters and `selected`
+(the same rule in Python, for the figures read once per snapshot for every county). Results are cached per process
 keyed by meta.warehouse_version, so a new load invalidates them.
 """
 
@@ -275,21 +276,15 @@ def quarter_profile() -> pd.DataFrame:
     return _df("SELECT year, quarter, people, share FROM mart_quarter_profile ORDER BY year, quarter")
 
 
-# ---------------------------------------------------------------- schedule / KPIs
 # ---------------------------------------------------------------- the selection, in Python
 # The county-level figures below are queried once per snapshot for every county (cached, whoever asks) and the
 # viewer's counties are picked from them here: the access rule is the same as _SEL's (in scope, then the
 # filters), and a filter change or another user's scope costs no query.
 @cached
-def _county_dims() -> pd.DataFrame:
-    return _df("SELECT county_code, prefecture_code, poverty_type, deep_poverty FROM dim_county")
-
-
-@cached
 def selected(f: Filters, scope: frozenset) -> frozenset:
     """County codes of the viewer's scope that the filters select (as the _SEL CTE)."""
-    c = _county_dims()
-    keep = c["county_code"].isin(scope)
+    c = counties(scope)
+    keep = pd.Series(True, index=c.index)
     if f.prefecture is not None:
         keep &= c["prefecture_code"] == f.prefecture
     if f.county is not None:
@@ -316,7 +311,7 @@ class _PerCounty:
         return self.data[np.fromiter((c in counties for c in self.codes), bool, len(self.codes))]
 
 
-@cached
+# ---------------------------------------------------------------- schedule / KPIs
 def _schedule_by_county(as_of: str, pathway: str) -> pd.DataFrame:
     """level, year, county_code, plan, actual for every county (see `schedules`)."""
     return _df(

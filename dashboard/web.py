@@ -25,6 +25,7 @@ import orjson
 import pandas as pd
 from dash import html, no_update
 from flask_talisman import Talisman
+from plotly.io import _json as pj
 
 from dashboard import db
 from dashboard.i18n import LANGS, t
@@ -101,23 +102,23 @@ def to_json(value) -> str:
     component in a page and then walks every value of the page in Python (clean_to_json_compatible, ~10 ms a
     page); here orjson asks for only the values it cannot write itself (components, Series, ...), which get
     plotly's own cleaning. Same escaping of <, >, &, U+2028/9 (_safe). Anything orjson refuses: plotly's."""
-    from plotly.io import _json as pj
-
-    modules = {"sage_all": None, "np": np, "pd": pd, "image": None}
-
-    def default(obj):
-        if hasattr(obj, "to_plotly_json"):
-            return obj.to_plotly_json()
-        cleaned = pj.clean_to_json_compatible(obj, numpy_allowed=True, datetime_allowed=True, modules=modules)
-        if cleaned is obj:
-            raise TypeError(f"not JSON serializable: {type(obj).__name__}")
-        return cleaned
-
     try:
-        out = orjson.dumps(value, default=default, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+        out = orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
     except TypeError:
         return pj.to_json_plotly(value)
     return pj._safe(out.decode("utf8"), pj._swap_orjson)
+
+
+_PLOTLY_MODULES = {"sage_all": None, "np": np, "pd": pd, "image": None}  # what plotly's cleaning may meet
+
+
+def _json_default(obj):
+    if hasattr(obj, "to_plotly_json"):
+        return obj.to_plotly_json()
+    cleaned = pj.clean_to_json_compatible(obj, numpy_allowed=True, datetime_allowed=True, modules=_PLOTLY_MODULES)
+    if cleaned is obj:
+        raise TypeError(f"not JSON serializable: {type(obj).__name__}")
+    return cleaned
 
 
 def use_fast_json() -> None:
