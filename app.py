@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -43,9 +44,12 @@ def html_lang(lang_values: list[str]) -> str:
 
 
 class App(dash.Dash):
+    lazy_script_metas = ""  # where assets/lazy_scripts.js finds plotly.js and AG Grid (web.lazy_script_metas)
+
     def interpolate_index(self, **kw):
         """The page's language on <html> (screen readers, hyphenation, axe's html-has-lang)."""
         lang = html_lang(flask.request.args.getlist("lang")) if flask.has_request_context() else "zh-CN"
+        kw["metas"] = kw.get("metas", "") + self.lazy_script_metas
         return super().interpolate_index(**kw).replace("<html>", f'<html lang="{lang}">', 1)
 
 
@@ -71,11 +75,13 @@ def shell():
 
 
 def create_app() -> dash.Dash:
+    web.load_ag_grid_when_used()
     app = App(
         __name__,
         use_pages=True,
         pages_folder=str(HERE / "dashboard" / "pages"),
         assets_folder=str(HERE / "dashboard" / "assets"),
+        assets_ignore=re.escape(web.PLOTLY_ASSET),  # loaded when the first chart mounts (assets/lazy_scripts.js)
         serve_locally=True,
         compress=True,  # gzip: plotly.js (assets/plotly-gansu.min.js, see dashboard/plotlyjs/) is 1.4 MB uncompressed
         suppress_callback_exceptions=True,
@@ -92,6 +98,7 @@ def create_app() -> dash.Dash:
     # registers the pages router and its inline script, which the CSP must hash).
     with app.server.test_request_context("/"):
         app.server.preprocess_request()
+    app.lazy_script_metas = web.lazy_script_metas(app)
     web.init_app(app)  # headers, limits, /healthz (after the pages: the CSP hashes their inline scripts)
     return app
 

@@ -1,0 +1,25 @@
+"""plotly.js and AG Grid are not scripts of the page (its first render waits for every script in it): the page
+names their stamped URLs in meta tags and assets/lazy_scripts.js loads each when the first chart or grid mounts
+(that charts and grids then draw is checked in the browser tests: test_page_load, test_browser_dashboard)."""
+
+import re
+
+
+def test_the_page_loads_neither_plotly_nor_ag_grid_and_names_both_for_later(demo_db):
+    import app as app_module
+    from tests.conftest import client_login
+
+    c = client_login(app_module.app.server)
+    page = c.get("/county/622926", headers={"Accept": "text/html"}).text
+    scripts = re.findall(r'<script[^>]* src="([^"]+)"', page)
+    assert scripts and not [s for s in scripts if "plotly-gansu" in s or "plotly.min" in s or "dash_ag_grid" in s], scripts
+    assert any("lazy_scripts.js" in s for s in scripts)
+    metas = dict(re.findall(r'<meta name="gansu-lazy-([a-z-]+)" content="([^"]+)">', page))
+    assert set(metas) == {"plotly", "ag-grid"}
+    for name, url in metas.items():
+        r = c.get(url)
+        assert r.status_code == 200, (name, url)
+        body = r.get_data()
+        assert len(body) > 500_000, (name, len(body))  # the bundle itself, not a stub
+    assert b"window.Plotly = Plotly;" in c.get(metas["plotly"]).get_data()
+    assert b"window.dash_ag_grid=" in c.get(metas["ag-grid"]).get_data()
