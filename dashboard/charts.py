@@ -3,7 +3,7 @@ arguments, its rows when they are more than the query's result, its figure, the 
 whether it exports as an image, the words of its title and the page context it needs.
 
 The page layouts (through `figure`) and the "download data" action both call `chart_data`, so a download gives
-exactly the rows behind the chart; a page runs its charts' queries side by side first (`prefetch`). A new chart:
+exactly the rows behind the chart. A new chart:
 its entry here, its figure function in dashboard.figures, its SQL in dashboard.queries, its `ch_<name>` label,
 and a card on the page that shows it.
 """
@@ -243,7 +243,7 @@ Args = Callable[[Filters, frozenset, dict], tuple]
 
 @dataclasses.dataclass(frozen=True)
 class Chart:
-    query: Callable  # the cached query behind it (dashboard.queries): a page runs its charts' queries side by side
+    query: Callable  # the cached query behind it (dashboard.queries)
     args: Args  # (filters, viewer's scope, page context) → the query's arguments
     rows: Callable[[Filters, frozenset, dict], pd.DataFrame] | None = None  # rows, when more than the query's result
     figure: Callable | None = None  # (rows, filters, context, lang=, title=, subtitle=, **geo) → figure dict
@@ -340,17 +340,6 @@ def chart_data(name: str, f: Filters, scope, ctx: dict | None = None) -> pd.Data
     """The rows behind a chart or table."""
     chart, ctx = CHARTS[name], ctx or {}
     return chart.rows(f, scope, ctx) if chart.rows else chart.query(*chart.args(f, scope, ctx))
-
-
-def kpi_queries(f: Filters, scope) -> list[tuple]:
-    """The queries of the KPI cards (`kpis`), to prefetch with a page's charts."""
-    return [(Q.schedules, f, scope), (Q.totals, f, scope)]
-
-
-def prefetch(names, f: Filters, scope, ctx: dict | None = None, extra: tuple = ()) -> None:
-    """Run the queries of a page's charts (and `extra` calls) side by side (queries.prefetch)."""
-    calls = [(CHARTS[name].query, *CHARTS[name].args(f, scope, ctx or {})) for name in names]
-    Q.prefetch(*dict.fromkeys(calls + list(extra)))
 
 
 def figure_filters(name: str, f: Filters) -> Filters:

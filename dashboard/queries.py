@@ -74,15 +74,9 @@ def nbytes(obj, depth: int = 0) -> int:
     return sys.getsizeof(obj)
 
 
-_pinned = threading.local()  # the version a prefetch thread works for (its page's)
-
-
 def _version() -> str:
     """The warehouse version of the cache keys: once per request (a page is read from one version, and the
     dozens of cached calls of a page don't each stat the file and take db's lock), else db.version()."""
-    v = getattr(_pinned, "version", None)
-    if v is not None:
-        return v
     if flask.has_request_context():
         v = flask.g.get("warehouse_version")
         if v is None:
@@ -129,27 +123,6 @@ def cached(fn=None, *, presentation: bool = False):
 def cache_stats() -> dict:
     with _cache_lock:
         return {"entries": len(_cache), "bytes": _cache_bytes[0], "limit_bytes": CACHE_BYTES}
-
-
-def prefetch(*calls: tuple) -> None:
-    """Run a page's cached queries side by side and wait: DuckDB releases the GIL while it executes, so a
-    page that needs four queries waits for the slowest, not the sum. Errors surface at the real call.
-    A thread per call (no long-lived pool a stopped server could leave broken)."""
-    try:
-        version = _version()
-    except db.WarehouseMissing:
-        return  # the page's own calls say so
-
-    def run(fn, *args):
-        _pinned.version = version
-        with contextlib.suppress(Exception):
-            fn(*args)
-
-    threads = [threading.Thread(target=run, args=call, daemon=True) for call in calls]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
 
 
 def clear_cache() -> None:

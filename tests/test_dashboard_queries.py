@@ -115,17 +115,6 @@ def test_queries_run_once_for_all_languages_metrics_and_views(wh, monkeypatch):
     assert len(calls) > n
 
 
-def test_prefetch_fills_the_cache_the_page_then_reads(wh, monkeypatch):
-    scope = Q.viewer_scope()
-    f = Filters(as_of="2019Q2")
-    Q.prefetch((Q.schedules, f, scope), (Q.totals, f, scope), (Q.pathways, f, scope))
-    calls = []
-    monkeypatch.setattr(Q, "_df", lambda *a, **k: calls.append(a[0]))
-    Q.schedule(f, scope, "villages"), Q.totals(f, scope), Q.pathways(f, scope)
-    assert calls == []
-    Q.prefetch((lambda: 1 / 0,))  # errors are left to the real call: nothing raises here
-
-
 def test_reference_sources_from_the_loaded_ref_tables_match_the_csv_files(wh):
     """The data page's sources come from the ref_* tables the ETL loaded; the oracle reads the CSV files."""
     import csv

@@ -60,8 +60,6 @@ def layout(code=None, **query):
         C.filter_bar(filters, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("pathway", "as_of", "level"),
                      url_filters=url_filters),
     ]
-    charts.prefetch(("schedule", "pathways", "villages", "breakdown", "history"), filters, scope, {"county": code},
-                    extra=charts.kpi_queries(county_filters, scope))
     share, basis, basis_year, _ = charts.seasonal(county_filters)
     k = charts.kpis(county_filters, scope)
     vdf = Q.villages(filters, code, scope)

@@ -40,7 +40,6 @@ def layout(**query):
     if not filters.as_of:
         children.append(C.message(t("empty", lang)))
         return html.Main(className="page", children=children + page_state(url_filters, P))
-    charts.prefetch(("schedule", "ranking", "map", "pathways"), filters, scope, extra=charts.kpi_queries(filters, scope))
     share, basis, basis_year, _ = charts.seasonal(filters)
     k = charts.kpis(filters, scope)
     children += [
