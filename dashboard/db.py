@@ -100,8 +100,8 @@ def _open(p: Path) -> tuple[duckdb.DuckDBPyConnection, dict]:
         con.execute("ATTACH ? AS wh (READ_ONLY)", [str(p)])
         # the app reads the warehouse and nothing else: no other file, no URL, no setting changed later
         con.execute("SET enable_external_access = false")
-        # a page's queries are small and already run side by side (queries.prefetch): DuckDB's own threads
-        # only add scheduling to each (stress run: ~15 % less CPU per page with 1)
+        # a page's queries are small: DuckDB's own threads only add scheduling to each (stress run: ~15 % less
+        # CPU per page with 1)
         con.execute("SET threads = ?", [paths.APP_DUCKDB_THREADS])
         con.execute("SET lock_configuration = true")
         try:
