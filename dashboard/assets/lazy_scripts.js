@@ -18,7 +18,8 @@
 
   // AG Grid: the renderer finds components at window[namespace][type]; until the real bundle is there, AgGrid is
   // this stand-in, which holds the grid's box (same id, class and style) and then renders the real grid with the
-  // same props. The namespace stays ours once loaded, so a grid is never mounted twice.
+  // same props. The namespace stays ours once loaded (with the bundle's getApi/getApiAsync), so a grid is never
+  // mounted twice.
   var gridUrl = url('ag-grid');
   if (!gridUrl || window.dash_ag_grid || !window.React) { return; }
   var React = window.React;
@@ -66,6 +67,5 @@
   }
   AgGrid.dashRenderType = true;  // as the real AgGrid: the renderer passes it dashRenderType
   ns.AgGrid = AgGrid;
-  ns.getApiAsync = function (id) { return load().then(function () { return ns.getApiAsync(id); }); };
   window.dash_ag_grid = ns;
 })();
