@@ -11,7 +11,6 @@ outside. The warehouse is opened read-only, lazily, per process (dashboard.db).
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import re
 import sys
@@ -21,21 +20,10 @@ import dash
 import flask
 from dash import Input, Output, dcc, html
 
-from dashboard import api, auth, db, web
+from dashboard import api, auth, db, geoprep, web
 from etl import paths
 
 HERE = Path(__file__).resolve().parent
-
-
-def _geo_data() -> dict | None:
-    """County and prefecture geometry, sent to the browser once per visit in the shell's store."""
-    try:
-        from dashboard.geoprep import map_geometry
-
-        return map_geometry()
-    except Exception as e:  # noqa: BLE001 - the app still runs without a map
-        logging.getLogger("dashboard").error("boundaries not available: %s", e)
-        return None
 
 
 def html_lang(lang_values: list[str]) -> str:
@@ -44,12 +32,12 @@ def html_lang(lang_values: list[str]) -> str:
 
 
 class App(dash.Dash):
-    lazy_script_metas = ""  # where assets/lazy_scripts.js finds plotly.js and AG Grid (web.lazy_script_metas)
+    index_metas = ""  # where the scripts find plotly.js, AG Grid (web.lazy_script_metas) and the map geometry
 
     def interpolate_index(self, **kw):
         """The page's language on <html> (screen readers, hyphenation, axe's html-has-lang)."""
         lang = html_lang(flask.request.args.getlist("lang")) if flask.has_request_context() else "zh-CN"
-        kw["metas"] = kw.get("metas", "") + self.lazy_script_metas
+        kw["metas"] = kw.get("metas", "") + self.index_metas
         return super().interpolate_index(**kw).replace("<html>", f'<html lang="{lang}">', 1)
 
 
@@ -65,7 +53,6 @@ dash.clientside_callback(
 
 def shell():
     return html.Div(className="app", children=[
-        dcc.Store(id="geo-store", data=_geo_data()),
         dcc.Download(id="download"),
         dcc.Store(id="html-lang"),
         html.Div(id=web.STATUS_ID, className="notice", role="status", style=web.HIDDEN),  # "busy, try again"
@@ -98,7 +85,8 @@ def create_app() -> dash.Dash:
     # registers the pages router and its inline script, which the CSP must hash).
     with app.server.test_request_context("/"):
         app.server.preprocess_request()
-    app.lazy_script_metas = web.lazy_script_metas(app)
+    geoprep.init_app(app)  # the map geometry, fetched by the browser when its first map draws
+    app.index_metas = web.lazy_script_metas(app) + geoprep.geometry_meta(app)
     web.init_app(app)  # headers, limits, /healthz (after the pages: the CSP hashes their inline scripts)
     return app
 

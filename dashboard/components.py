@@ -324,7 +324,8 @@ def ranking_table(df, f: Filters, lang: str, *, county_level: bool):
         ]))
     head = html.Tr([html.Th(t(k, lang), scope="col") for k in
                     ("rank_col_rank", "rank_col_place", "rank_col_progress", "rank_col_actual", "col_status")])
+    # the rows (~100 components) come after the page's first render, or when the table is opened
     return html.Details(className="rank-table", id="rank-table", children=[
         html.Summary(t("rank_table", lang)),
-        html.Table([html.Thead(head), html.Tbody(body)]),
+        deferred("rank-table", html.Table([html.Thead(head), html.Tbody(body)]), height=0),
     ])

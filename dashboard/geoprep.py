@@ -8,9 +8,13 @@ The files follow RFC 7946 (counter-clockwise exteriors), so we re-orient here.
 from __future__ import annotations
 
 import copy
+import hashlib
+import logging
 import re
 from functools import lru_cache
 
+import flask
+import orjson
 import shapely
 from shapely.geometry import mapping, shape
 
@@ -28,6 +32,42 @@ def map_geometry() -> dict:
     from geo import boundaries
 
     return {"counties": _orient(boundaries.counties_geojson()), "prefectures": _orient(boundaries.prefectures_geojson())}
+
+
+# The browser fetches the geometry when its first map draws (assets/geo_assets.js), from a URL named by its
+# content: cached for a year, renamed when the boundaries change, and never part of a page's layout answer.
+GEOMETRY_RULE = "/geo/map.<digest>.json"
+
+
+@lru_cache(maxsize=1)
+def geometry_json() -> tuple[bytes, str]:
+    """(JSON of map_geometry(), its content digest)."""
+    body = orjson.dumps(map_geometry())
+    return body, hashlib.sha256(body).hexdigest()[:16]
+
+
+def geometry_meta(app) -> str:
+    """The <meta> that tells assets/geo_assets.js where the geometry is ("" without boundaries: the app runs,
+    its maps show no shapes, and the log says why)."""
+    try:
+        digest = geometry_json()[1]
+    except Exception as e:  # noqa: BLE001 - the app still runs without a map
+        logging.getLogger("dashboard").error("boundaries not available: %s", e)
+        return ""
+    return f'<meta name="gansu-geometry" content="{app.get_relative_path(GEOMETRY_RULE.replace("<digest>", digest))}">'
+
+
+def serve_geometry(digest: str):
+    body, current = geometry_json()
+    if digest != current:  # a page from before the boundaries changed: reloading it gives the new URL
+        flask.abort(404)
+    resp = flask.Response(body, mimetype="application/json")
+    resp.headers["Cache-Control"] = "private, max-age=31536000, immutable"  # behind the login
+    return resp
+
+
+def init_app(app) -> None:
+    app.server.add_url_rule(GEOMETRY_RULE, "geometry", serve_geometry)
 
 
 _AUTONOMOUS = re.compile(r"^(.+?)(?:(?:保安|东乡|撒拉|回|藏|裕固|哈萨克|蒙古|土)族)+自治([州县])$")

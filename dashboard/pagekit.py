@@ -110,13 +110,12 @@ def figure_or_message(name: str, f: Filters, ctx_: dict | None = None, height: i
 
 
 def attach_geometry(raw_id: str, graph_id: str, only_listed: bool = False) -> None:
-    """Browser-side: the server's map figure (no geometry) + the geometry sent once per visit -> the graph.
+    """Browser-side: the server's map figure (no geometry) + the geometry fetched once per visit -> the graph.
     `only_listed` keeps just the counties the figure colours (a county page's own outline)."""
     dash.clientside_callback(
         ClientsideFunction(namespace="geo", function_name="attachListed" if only_listed else "attach"),
         Output(graph_id, "figure"),
         Input(raw_id, "data"),
-        State("geo-store", "data"),
     )
 
 
@@ -241,17 +240,19 @@ def report_file(fmt: str, f: Filters, ctx_data: dict) -> tuple[bytes, str]:
 GRID_ROW_PX, GRID_CHROME_PX = 42, 110  # AG Grid's row height; header + pagination bar
 
 
-def grid(id_, df, columns: list[dict], row_id: str | None = None, height: int = 420, lang: str = "zh"):
+def grid(id_, df, columns: list[dict], row_id: str | None = None, height: int = 420, lang: str = "zh",
+         defer: bool = False):
     """A sortable, filterable AG Grid. `columns` = [{"field": ..., "headerName": ...}, ...].
     A page holds the rows that fit the height: no scrolling inside a page, and the browser draws only
     those rows (50 rows a page cost ~0.4 s of first paint on the county page). Words, widths and dates:
-    components.grid_props."""
+    components.grid_props. `defer`: drawn after the page's first render (components.deferred), as a grid's
+    mount is ~100 ms of it."""
     from dashboard import components as C
 
     page_size = max(5, (height - GRID_CHROME_PX) // GRID_ROW_PX)
     props = C.grid_props(df, columns, lang)
     # the box keeps the grid's height while AG Grid's script loads (no layout shift below it)
-    return html.Div(style={"minHeight": f"{height}px"}, children=dag.AgGrid(
+    box = html.Div(style={"minHeight": f"{height}px"}, children=dag.AgGrid(
         id=id_, rowData=props["rowData"], columnDefs=props["columnDefs"],
         defaultColDef=C.GRID_COL_DEFAULTS,
         columnSize="responsiveSizeToFit",
@@ -262,3 +263,4 @@ def grid(id_, df, columns: list[dict], row_id: str | None = None, height: int = 
         getRowId=f"params.data.{row_id}" if row_id else None,
         style={"height": f"{height}px", "width": "100%"},
     ))
+    return C.deferred(id_, box, height) if defer else box

@@ -34,7 +34,7 @@ from etl import paths
 
 log = logging.getLogger("dashboard")
 
-STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
+STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico", "/geo/")
 BANNER = "gansu-monitor"  # what the Server header says instead of the server's name and version
 
 

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import re
+from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
@@ -35,10 +36,16 @@ def client():
 
 
 def _find(node, id_):
+    """The component `id_` of a layout, also one sent as JSON for later (components.deferred: a store's data)."""
+    if isinstance(node, dict) and "namespace" in node:
+        node = SimpleNamespace(**node["props"])
     if getattr(node, "id", None) == id_:
         return node
     kids = getattr(node, "children", None)
-    for k in kids if isinstance(kids, (list, tuple)) else [kids] if kids is not None else []:
+    kids = list(kids) if isinstance(kids, (list, tuple)) else [kids] if kids is not None else []
+    if isinstance(getattr(node, "data", None), dict):
+        kids.append(node.data)
+    for k in kids:
         hit = _find(k, id_)
         if hit is not None:
             return hit

@@ -22,7 +22,8 @@ new MutationObserver(function () {
   document.querySelectorAll('.dash-graph[id]').forEach(function (g) {
     var gd = g.querySelector('.js-plotly-plot');
     if (!gd || !gd.data || !gd.data.length || g.id in window.__draws) { return; }
-    window.__draws[g.id] = {task: window.__task, traces: gd.data.map(function (t) { return t.name || t.type; })};
+    window.__draws[g.id] = {task: window.__task, traces: gd.data.map(function (t) { return t.name || t.type; }),
+                            shapes: gd.data.map(function (t) { return t.geojson ? t.geojson.features.length : 0; })};
   });
 }).observe(document, {childList: true, subtree: true});
 """
@@ -71,6 +72,8 @@ def test_charts_below_the_fold_are_drawn_after_the_first_render_as_sent(duo, url
     # both, so only the charts that wait for the screen or for idle time are held to a task of their own)
     same = [g for g in below if draws[g]["task"] == draws[first]["task"]]
     assert same == [], f"drawn in the first render's task: {draws}"
+    # the map's geometry (fetched when it first draws, not in the layout) is on it from its first drawing
+    assert max(draws[map_]["shapes"]) == (87 if url == "/" else 1), draws[map_]
     if url == "/":
         assert draws["ov-pathways"]["traces"] == _server_traces("pathways", {})
     else:

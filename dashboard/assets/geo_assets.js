@@ -9,26 +9,48 @@
   window.PlotlyGeoAssets.topojson.world_50m = empty;
 })();
 
-// Attach the county/prefecture geometry (sent once per visit in the geo-store) to a map figure that the
-// server sent without it: recolouring a map moves only colours over the wire. A map's first drawing waits for
-// the page's first render to be drawn: a task of its own (assets/defer.js).
+// Attach the county/prefecture geometry to a map figure that the server sent without it: recolouring a map
+// moves only colours over the wire. The geometry is fetched once per visit, when the first map draws, from the
+// fingerprinted URL in <meta name="gansu-geometry"> (cached for a year; geoprep.py), not carried in the layout.
+// A map's first drawing waits for the page's first render to be drawn: a task of its own (assets/defer.js).
 window.dash_clientside = window.dash_clientside || {};
 window.dash_clientside.geo = {
-  attach: function (raw, geo) { return whenShown(attachGeometry(raw, geo, false)); },
-  attachListed: function (raw, geo) { return whenShown(attachGeometry(raw, geo, true)); }  // only the traced counties
+  attach: function (raw) { return withGeometry(raw, false); },
+  attachListed: function (raw) { return withGeometry(raw, true); }  // only the traced counties
 };
 
-function whenShown(fig) {
+var geometry = null;  // the promise of the fetch, shared by every map of the visit
+
+function loadGeometry() {
+  var meta = document.querySelector('meta[name="gansu-geometry"]');
+  if (!geometry) {
+    geometry = !meta ? Promise.resolve(null) : fetch(meta.content, {credentials: 'same-origin'})
+      .then(function (r) { if (!r.ok) { throw new Error('HTTP ' + r.status); } return r.json(); })
+      .catch(function (e) {
+        geometry = null;  // the next map tries again
+        console.error('map geometry not loaded (' + e.message + '): reload the page');
+        return null;
+      });
+  }
+  return geometry;
+}
+
+function withGeometry(raw, onlyListed) {
   var dc = window.dash_clientside;
-  var id = dc.callback_context && dc.callback_context.outputs_list.id;
+  if (!raw) { return dc.no_update; }
+  var id = dc.callback_context && dc.callback_context.outputs_list.id;  // read now: the context is per call
+  return loadGeometry().then(function (geo) { return whenShown(id, attachGeometry(raw, geo, onlyListed)); });
+}
+
+function whenShown(id, fig) {
+  var dc = window.dash_clientside;
   var el = typeof id === 'string' && document.getElementById(id);
   var gd = el && el.querySelector('.js-plotly-plot');
-  if (fig === dc.no_update || !dc.defer || (gd && gd.data && gd.data.length)) { return fig; }  // a recolour
+  if (!dc.defer || (gd && gd.data && gd.data.length)) { return fig; }  // a recolour
   return dc.defer.shown(id, true).then(function () { return fig; });  // after the page's first render
 }
 
 function attachGeometry(raw, geo, onlyListed) {
-  if (!raw) { return window.dash_clientside.no_update; }
   if (!geo) { return raw; }
   var data = (raw.data || []).map(function (tr) {
     if (tr.meta === 'counties' && geo.counties) {

@@ -93,7 +93,8 @@ def layout(code=None, **query):
         # the village grid has the page's width: its columns are readable at 1366 and 1920 px
         C.table_card("villages", charts.title("villages", filters, scope, {"county": code}), sub, lang,
                      html.Div([html.Div(t("villages_hint", lang), className="hint"),
-                               grid(f"{P}-villages", vdf, cols, row_id="village_code", height=540, lang=lang)])),
+                               grid(f"{P}-villages", vdf, cols, row_id="village_code", height=540, lang=lang,
+                                    defer=True)])),
         html.Div(className="grid-2", children=[
             C.graph_card("village_map", f"{P}-vmap", lang, height=540, config=geo_config()),
             C.graph_card("breakdown", f"{P}-breakdown", lang, height=figures.BREAKDOWN_HEIGHT,
@@ -123,24 +124,33 @@ url_sync(P, {"pathway": f"{P}-pathway", "as_of": f"{P}-as-of"})
 attach_geometry(f"{P}-vmap-raw", f"{P}-vmap", only_listed=True)
 
 
+def _to_village(code, data):
+    if not code:
+        return no_update, no_update
+    return f"/village/{code}", Filters.parse(data or {}).to_search() or ""
+
+
+# one callback per input: the grid comes after the map (grid(defer=True)), and Dash reports an error for a
+# callback one of whose inputs is not in the page yet
 @callback(
     Output(LOCATION, "pathname", allow_duplicate=True),
     Output(LOCATION, "search", allow_duplicate=True),
     Input(f"{P}-villages", "cellClicked"),
+    State(f"{P}-filters", "data"),
+    prevent_initial_call=True,
+)
+def _open_village_from_grid(cell, data):
+    # the name cell is a link (assets/analyst.js opens it, by mouse or Enter): no second navigation
+    return _to_village(cell.get("rowId") if cell and cell.get("colId") != "village_name" else None, data)
+
+
+@callback(
+    Output(LOCATION, "pathname", allow_duplicate=True),
+    Output(LOCATION, "search", allow_duplicate=True),
     Input(f"{P}-vmap", "clickData"),
     State(f"{P}-filters", "data"),
     prevent_initial_call=True,
 )
-def _open_village(cell, click, data):
-    url_filters = Filters.parse(data or {})
-    trig = dash.ctx.triggered_id
-    code = None
-    if trig == f"{P}-villages" and cell:
-        # the name cell is a link (assets/analyst.js opens it, by mouse or Enter): no second navigation
-        code = cell.get("rowId") if cell.get("colId") != "village_name" else None
-    elif trig == f"{P}-vmap" and click:
-        cd = (click.get("points") or [{}])[0].get("customdata")
-        code = cd[1] if isinstance(cd, list) and len(cd) > 1 else None
-    if not code:
-        return no_update, no_update
-    return f"/village/{code}", url_filters.to_search() or ""
+def _open_village_from_map(click, data):
+    cd = ((click or {}).get("points") or [{}])[0].get("customdata")
+    return _to_village(cd[1] if isinstance(cd, list) and len(cd) > 1 else None, data)

@@ -25,7 +25,8 @@ def _warnings(url_filters, scope, county, sub, lang):
     df = Q.warnings_by_county(scope)
     if df.empty:
         return C.table_card("warnings", t("d_warnings", lang), sub, lang, C.message(t("d_no_warnings", lang)))
-    body = [grid("data-warnings", df, _cols(df, lang, "warnings"), height=max(200, min(110 + 42 * len(df), 420)), lang=lang)]
+    body = [grid("data-warnings", df, _cols(df, lang, "warnings"), height=max(200, min(110 + 42 * len(df), 420)), lang=lang,
+                 defer=True)]
     counties = df.drop_duplicates("county_code")
     body.append(html.P(className="warning-counties", children=[t("d_warning_pick", lang), " "] + [
         html.A(name, href="/data" + url_filters.replace(county=code).to_search(), id=f"warn-county-{code}",
@@ -37,7 +38,7 @@ def _warnings(url_filters, scope, county, sub, lang):
         name = Q.names(scope).get(county, county)
         cards.append(C.table_card("warning_rows", t("d_warning_rows", lang, county=name), sub, lang,
                                   grid("data-warning-rows", rows, _cols(rows, lang, "warning_rows"),
-                                       height=max(200, min(110 + 42 * len(rows), 420)), lang=lang)))
+                                       height=max(200, min(110 + 42 * len(rows), 420)), lang=lang, defer=True)))
     return html.Div(cards)
 
 
@@ -66,7 +67,8 @@ def layout(**query):
             body = C.message(t("d_recon_ok" if name == "recon" else "d_no_rejects" if name.startswith("reject")
                                else "empty", lang))
         else:
-            body = grid(f"data-{name}", df, _cols(df, lang, name), height=max(200, min(110 + 42 * len(df), 420)), lang=lang)
+            body = grid(f"data-{name}", df, _cols(df, lang, name), height=max(200, min(110 + 42 * len(df), 420)), lang=lang,
+                        defer=name != "loads")  # the first card is drawn with the page, the others after it
         sections.append(C.table_card(name, t(key, lang), sub, lang, body))
     if scope != Q.scope_counties("620000"):
         sections.insert(0, C.message(t("d_lineage_files_scoped" if Q.rejects_by_county() else "d_lineage_scoped", lang)))
@@ -74,7 +76,7 @@ def layout(**query):
         df = A.audit_frame(200)
         sections.append(html.Section(className="card", id="audit-card", children=[
             html.Div(className="card-head", children=[html.H3(t("d_audit", lang))]),
-            grid("data-audit", df, _cols(df, lang), height=420, lang=lang)]))
+            grid("data-audit", df, _cols(df, lang), height=420, lang=lang, defer=True)]))
     children += sections
     county = filters.county if filters.county in scope else None
     children.append(_warnings(url_filters, scope, county, sub, lang))

@@ -78,7 +78,7 @@ def layout(code=None, **query):
         C.filter_bar(filters, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P, fields=("as_of",)),
         C.graph_card("v_history", f"{P}-history", lang, height=400, figure=figure_or_message("v_history", filters, ctx)),
         C.table_card("households", charts.title("households", filters, scope, ctx), charts.subtitle(filters, meta), lang,
-                     grid(f"{P}-households", hh, cols, row_id="household_id", height=530, lang=lang)),
+                     grid(f"{P}-households", hh, cols, row_id="household_id", height=530, lang=lang, defer=True)),
         html.Div(t("pii_note" if pii else "masked_note", lang), className="note", id="pii-note"),
         *page_state(url_filters, P, ctx),
     ]
