@@ -221,24 +221,28 @@ def graph_config(lang: str) -> dict:
 
 
 def graph_card(chart: str, graph_id: str, lang: str, extra=None, height: int = 420, config: dict | None = None,
-               cls: str = "", figure: dict | None = None, defer: bool = False):
+               cls: str = "", figure: dict | None = None, defer: bool | str = False):
     """A chart with its tools. `figure` comes with the page; a map's figure is attached in the browser.
-    `defer`: a chart below the fold, drawn when it nears the screen or the browser is idle (`deferred`)."""
+    `defer`: a chart below the fold, drawn when it nears the screen or the browser is idle (`deferred`);
+    "soon": right after the page's first render, in a task of its own (a page whose map is drawn in its first
+    render: assets/defer.js knows that render is drawn once the map's empty plot is)."""
     cfg = dict(graph_config(lang), **(config or {}))
     graph = dcc.Graph(id=graph_id, config=cfg, style={"height": f"{height}px"},
                       **({"figure": figure} if figure is not None else {}))
-    body = deferred(graph_id, graph, height) if defer else html.Div(
+    body = deferred(graph_id, graph, height, soon=defer == "soon") if defer else html.Div(
         dcc.Loading(graph, type="dot", delay_show=400), style={"minHeight": f"{height}px"})  # no shift
     return html.Section(className=f"card {cls}", children=[
         html.Div(className="card-tools", children=[extra, download_buttons(chart, lang)]), body])
 
 
-def deferred(key: str, component, height: int):
+def deferred(key: str, component, height: int, soon: bool = False):
     """`component` sent with the page but drawn later, in a box of its height (no layout shift): when the box
-    nears the screen, else in the browser's idle time (assets/defer.js; pagekit registers the callback)."""
+    nears the screen, else in the browser's idle time; `soon`: right after the first render, in a task of its
+    own (assets/defer.js; pagekit registers the callback)."""
+    data = component.to_plotly_json()
     return html.Div([html.Div(id={"type": "defer-slot", "of": key}, style={"minHeight": f"{height}px"},
                               **{"data-defer": key}),
-                     dcc.Store(id={"type": "defer", "of": key}, data=component.to_plotly_json())])
+                     dcc.Store(id={"type": "defer", "of": key}, data={"soon": True, "component": data} if soon else data)])
 
 
 def table_card(chart: str, title: str, subtitle: str, lang: str, grid):

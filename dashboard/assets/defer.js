@@ -1,6 +1,7 @@
 // Work nobody sees at first paint waits (components.deferred, graph_card(defer=True), the maps): a chart below
 // the fold is drawn when it comes near the screen, or else once the page has settled, in the browser's idle time,
-// one per idle period, so the page's first render is not one long task and the first seconds stay free.
+// one per idle period, so the page's first render is not one long task and the first seconds stay free. The maps
+// and the charts at the top of a page with a map (defer="soon") are drawn right after the first render, one a task.
 // A component that only matters once used (the follow-up form's long target list, whose search index costs
 // ~100 ms) gets its data at the first pointer, focus or key inside it.
 (function () {
@@ -35,10 +36,37 @@
     return performance.now() - drawnAt;
   }
 
+  // polls `test` every 50 ms (at most `capMs`); resolves when it holds
+  function until(test, capMs) {
+    var t0 = performance.now();
+    return new Promise(function (resolve) {
+      (function check() {
+        if (test() || performance.now() - t0 > capMs) { resolve(); } else { setTimeout(check, 50); }
+      })();
+    });
+  }
+
+  // key's chart is drawn (it has traces), or the slot holds no chart
+  function drawn(key) {
+    var el = document.querySelector('[data-defer="' + key + '"]') || document.getElementById(key);
+    var gd = el && el.querySelector('.js-plotly-plot');
+    return gd ? !!(gd._fullLayout && gd.data && gd.data.length) : !!(el && el.children.length);
+  }
+
+  // the charts drawn right after the first render (the maps, graph_card(defer="soon")) come one a task, in turn:
+  // each waits for the first render and for the one before it to be drawn, so no two share a long task
+  var soonChain = Promise.resolve();
+  function soonTurn(key) {
+    var mine = soonChain.then(function () { return until(function () { return sinceFirstRender() >= 0; }, 10000); });
+    soonChain = mine.then(function () { return until(function () { return drawn(key); }, 3000); });
+    return mine;
+  }
+
   // resolves when the element with data-defer=key (or id=key) nears the viewport, or else, QUIET_MS after the
-  // first render, in an idle period (one per period, in turn); `soon`: right after the first render (a map, whose
-  // drawing time the page bench measures); never inside the first render's task
+  // first render, in an idle period (one per period, in turn); `soon`: right after the first render, in turn
+  // (soonTurn); never inside the first render's task
   function whenShown(key, soon) {
+    if (soon) { return soonTurn(key); }
     return new Promise(function (resolve) {
       var done = false;
       var waiting = false;
@@ -59,7 +87,6 @@
         resolve();
         nextIdle();
       }
-      if (soon) { setTimeout(function () { go(false); }, 0); return; }
       queue.push(go);
       var tries = 0;
       (function watch() {  // the slot may not be in the DOM yet when the callback runs
@@ -77,11 +104,12 @@
     });
   }
   var api = {
-    // a deferred slot's content (a component as JSON), once the slot is shown
-    show: function (component) {
-      if (!component) { return dc().no_update; }
+    // a deferred slot's content (a component as JSON, or {soon: true, component}), once the slot is shown
+    show: function (data) {
+      if (!data) { return dc().no_update; }
       var key = dc().callback_context.outputs_list.id.of;
-      return whenShown(key).then(function () { return component; });
+      var soon = data.soon === true;
+      return whenShown(key, soon).then(function () { return soon ? data.component : data; });
     },
     // a prop value kept in a store until its component is first used (data-wake; followups: the target list)
     use: function (woken, value) { return woken ? value : dc().no_update; },

@@ -87,8 +87,8 @@ def layout(code=None, **query):
         C.rule_text(county_filters, share, basis, basis_year, filters.as_of_date),
         html.Div(className="grid-2", children=[
             C.graph_card("schedule", f"{P}-schedule", lang, height=420, figure=chart("schedule"),
-                         extra=C.view_choice(P, url_filters)),
-            C.graph_card("pathways", f"{P}-pathways", lang, height=420, figure=chart("pathways")),
+                         extra=C.view_choice(P, url_filters), defer="soon"),
+            C.graph_card("pathways", f"{P}-pathways", lang, height=420, figure=chart("pathways"), defer="soon"),
         ]),
         # the village grid has the page's width: its columns are readable at 1366 and 1920 px
         C.table_card("villages", charts.title("villages", filters, scope, {"county": code}), sub, lang,

@@ -47,10 +47,10 @@ def layout(**query):
         C.rule_text(filters, share, basis, basis_year, filters.as_of_date),
         html.Div(className="grid-2", children=[
             C.graph_card("schedule", f"{P}-schedule", lang, height=440, figure=figure_or_message("schedule", filters),
-                         extra=C.view_choice(P, url_filters)),
+                         extra=C.view_choice(P, url_filters), defer="soon"),
             html.Div([
                 C.graph_card("ranking", f"{P}-ranking", lang, height=440, cls="scroll",
-                             figure=figure_or_message("ranking", filters)),
+                             figure=figure_or_message("ranking", filters), defer="soon"),
                 C.ranking_table(charts.chart_data("ranking", filters, scope), url_filters, lang,
                                 county_level=bool(filters.prefecture or filters.county)),
             ]),
@@ -102,30 +102,37 @@ url_sync(P, {"prefecture": f"{P}-prefecture", "ctype": f"{P}-ctype", "deep": f"{
 attach_geometry(f"{P}-map-raw", f"{P}-map")
 
 
+# one callback per input: the ranking chart comes after the map (defer="soon"), and Dash reports an error for a
+# callback one of whose inputs is not in the page yet
 @callback(
     Output(LOCATION, "pathname", allow_duplicate=True),
     Output(LOCATION, "search", allow_duplicate=True),
     Input(f"{P}-map", "clickData"),
+    State(f"{P}-filters", "data"),
+    prevent_initial_call=True,
+)
+def _map_click(map_click, data):
+    """Map click → the county's page (query kept)."""
+    pt = ((map_click or {}).get("points") or [{}])[0]
+    code = pt.get("location")
+    if pt.get("curveNumber", 0) != 0 or not code:
+        return no_update, no_update
+    return f"/county/{code}", Filters.parse(data or {}).to_search() or ""
+
+
+@callback(
+    Output(LOCATION, "pathname", allow_duplicate=True),
+    Output(LOCATION, "search", allow_duplicate=True),
     Input(f"{P}-ranking", "clickData"),
     State(f"{P}-filters", "data"),
     prevent_initial_call=True,
 )
-def _click(map_click, rank_click, data):
-    """Map click → the county's page (query kept). Ranking click → filter to that prefecture (province
-    view) or open that county (prefecture view)."""
+def _ranking_click(rank_click, data):
+    """Ranking click → filter to that prefecture (province view) or open that county (prefecture view)."""
     url_filters = Filters.parse(data or {})
-    trig = dash.ctx.triggered_id
-    if trig == f"{P}-map" and map_click:
-        pt = (map_click.get("points") or [{}])[0]
-        code = pt.get("location")
-        if pt.get("curveNumber", 0) != 0 or not code:
-            return no_update, no_update
-        return f"/county/{code}", url_filters.to_search() or ""
-    if trig == f"{P}-ranking" and rank_click:
-        code = (rank_click.get("points") or [{}])[0].get("customdata")
-        if not code:
-            return no_update, no_update
-        if not (url_filters.prefecture or url_filters.county):
-            return no_update, url_filters.to_search(prefecture=code, county=None) or "?"
-        return f"/county/{code}", url_filters.to_search() or ""
-    return no_update, no_update
+    code = ((rank_click or {}).get("points") or [{}])[0].get("customdata")
+    if not code:
+        return no_update, no_update
+    if not (url_filters.prefecture or url_filters.county):
+        return no_update, url_filters.to_search(prefecture=code, county=None) or "?"
+    return f"/county/{code}", url_filters.to_search() or ""
