@@ -438,14 +438,30 @@ def ranking(f: Filters, scope: frozenset, share: float) -> pd.DataFrame:
         cm = cm.assign(plan=expected.round(), actual=cm[f"cum_actual_{lvl}"])
     by_pref = not (f.prefecture or f.county)
     key, name = ("prefecture_code", "prefecture_name") if by_pref else ("county_code", "county_name")
-    g = (cm.groupby([key, name], as_index=False)
-         .agg(plan=("plan", "sum"), actual=("actual", "sum"), villages_behind=("villages_behind", "sum")))
-    g = g.rename(columns={key: "code", name: "name"})
+    g = _sum_by(cm, key, name, ("plan", "actual", "villages_behind")).rename(columns={key: "code", name: "name"})
     judged = progress.assess(g["actual"], g["plan"], f.level, f.as_of.number)
     g["completion"] = judged["completion"]
     g["gap"] = g["plan"] - g["actual"]
     g["status"] = judged["status"]
     return g.sort_values(["completion", "code"], ascending=[True, True], na_position="last").reset_index(drop=True)
+
+
+def _sum_by(df: pd.DataFrame, key: str, name: str, cols: tuple) -> pd.DataFrame:
+    """`df.groupby([key, name], as_index=False)[cols].sum()` (same rows, order and dtypes) for a few dozen rows,
+    in Python: pandas' groupby cost ~1.5 ms."""
+    sums: dict = {}
+    for k, n, *vals in zip(df[key].tolist(), df[name].tolist(), *(df[c].tolist() for c in cols)):
+        if pd.isna(k) or pd.isna(n):  # groupby leaves out missing keys
+            continue
+        acc = sums.setdefault((k, n), [0] * len(cols))
+        for i, v in enumerate(vals):
+            if not pd.isna(v):  # sum skips missing values
+                acc[i] += v
+    keys = sorted(sums)
+    out = {key: pd.Series([k for k, _ in keys], dtype=df[key].dtype),
+           name: pd.Series([n for _, n in keys], dtype=df[name].dtype)}
+    out.update({c: pd.Series([sums[k][i] for k in keys], dtype=df[c].dtype) for i, c in enumerate(cols)})
+    return pd.DataFrame(out)
 
 
 @cached
