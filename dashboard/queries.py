@@ -601,8 +601,9 @@ def _village(code: str, scope: frozenset) -> tuple[dict, pd.DataFrame] | None:
                   h.exited AS "h.exited", h.behind_schedule AS "h.behind_schedule",
                   CASE WHEN h.exited THEN h.actual_exit_year END AS "h.actual_exit_year"
            FROM dim_village v JOIN dim_county c USING (county_code) LEFT JOIN dim_prefecture p USING (prefecture_code)
-           LEFT JOIN (SELECT m.*, s.quarter_label FROM mart_village_status m JOIN mart_snapshot s USING (as_of)) h
-                  ON h.village_code = v.village_code AND list_contains($scope, h.county_code)
+           LEFT JOIN (SELECT m.*, s.quarter_label FROM mart_village_status m JOIN mart_snapshot s USING (as_of)
+                      WHERE m.village_code = $code AND list_contains($scope, m.county_code)) h
+                  ON h.village_code = v.village_code
            WHERE v.village_code = $code AND list_contains($scope, v.county_code)
            ORDER BY h.as_of""",
         {"code": code, "scope": sorted(scope)},
