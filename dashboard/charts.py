@@ -46,16 +46,23 @@ def kpis(f: Filters, scope) -> dict:
     (dashboard.progress.of_level: completion, expected, status, ratio)."""
     share, _, _, q = seasonal(f)
     tot = Q.totals(f, scope)
+    s = Q.schedules(f, scope)  # a dozen rows: summed in Python, not three filtered frames
+    sums = {lv: {"plan": 0, "actual": 0, "cum_actual": 0, "plan_before": 0} for lv in LEVELS}
+    for level, year, plan, actual in zip(s["level"].tolist(), s["year"].tolist(), s["plan"].tolist(),
+                                         s["actual"].tolist()):
+        k = sums[level]
+        if year == f.year:
+            k["plan"] += plan
+            k["actual"] += actual
+        if year <= f.year:
+            k["cum_actual"] += actual
+        if year < f.year:
+            k["plan_before"] += plan
     out = {}
     for level in LEVELS:
-        s = Q.schedule(f, scope, level)
-        this = s[s["year"] == f.year]
-        cum = s[s["year"] <= f.year]["actual"].sum()
-        k = {
-            "plan": int(this["plan"].sum()), "actual": int(this["actual"].sum()),
-            "cum_actual": int(cum), "total": int(tot[level]),
-            "plan_before": int(s[s["year"] < f.year]["plan"].sum()),
-        }
+        k = sums[level]
+        k = {"plan": int(k["plan"]), "actual": int(k["actual"]), "cum_actual": int(k["cum_actual"]),
+             "total": int(tot[level]), "plan_before": int(k["plan_before"])}
         out[level] = k | progress.of_level(k, share, level, q)
     return out
 

@@ -93,6 +93,14 @@ def page_title(key: str):
     return title
 
 
+def county_options(counties, prefecture: str | None = None) -> list[dict]:
+    """The poverty counties (of `prefecture`) as dropdown options, from queries.counties' rows (in Python: two
+    pandas filters cost ~0.5 ms)."""
+    return [{"label": n, "value": k} for k, n, p, poor in zip(
+        counties["county_code"].tolist(), counties["county_name"].tolist(), counties["prefecture_code"].tolist(),
+        counties["is_poverty_county"].tolist()) if not pd.isna(poor) and poor and (not prefecture or p == prefecture)]
+
+
 ALL_FIELDS = ("prefecture", "ctype", "deep", "pathway", "as_of", "level")
 
 
@@ -109,13 +117,8 @@ def filter_bar(f: Filters, prefectures, counties, quarters, *, prefix: str, fiel
         _dd(f"{prefix}-prefecture", t("f_prefecture", lang), pref_opts, f.prefecture or allv, lang=lang),
     ]
     if show_county:
-        c = counties
-        if f.prefecture:
-            c = c[c["prefecture_code"] == f.prefecture]  # cascading
-        c = c[c["is_poverty_county"].fillna(False).astype(bool)]
-        ctls.append(_dd(f"{prefix}-county", t("f_county", lang),
-                        [{"label": t("all", lang), "value": allv}]
-                        + [{"label": n, "value": k} for k, n in zip(c["county_code"], c["county_name"])],
+        ctls.append(_dd(f"{prefix}-county", t("f_county", lang),  # cascading: the prefecture's counties
+                        [{"label": t("all", lang), "value": allv}] + county_options(counties, f.prefecture),
                         f.county or allv, lang=lang))
     ctls += [
         _dd(f"{prefix}-ctype", t("f_ctype", lang), [{"label": t("all", lang), "value": allv}]

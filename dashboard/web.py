@@ -24,6 +24,7 @@ import numpy as np
 import orjson
 import pandas as pd
 from dash import html, no_update
+from dash.development.base_component import Component
 from flask_talisman import Talisman
 from markupsafe import escape as html_escape
 from plotly.io import _json as pj
@@ -138,7 +139,19 @@ def to_json(value) -> str:
 _PLOTLY_MODULES = {"sage_all": None, "np": np, "pd": pd, "image": None}  # what plotly's cleaning may meet
 
 
+def _component_json(obj) -> dict:
+    """Component.to_plotly_json, without its hasattr per prop name and wildcard scan per attribute (~5 % of a
+    page's CPU): the same dict, key for key."""
+    d = obj.__dict__
+    props = {p: d[p] for p in obj._prop_names if p in d}
+    wild = tuple(obj._valid_wildcard_attributes)
+    props.update({k: v for k, v in d.items() if k.startswith(wild)})
+    return {"props": props, "type": obj._type, "namespace": obj._namespace}
+
+
 def _json_default(obj):
+    if type(obj).to_plotly_json is Component.to_plotly_json:
+        return _component_json(obj)
     if hasattr(obj, "to_plotly_json"):
         return obj.to_plotly_json()
     cleaned = pj.clean_to_json_compatible(obj, numpy_allowed=True, datetime_allowed=True, modules=_PLOTLY_MODULES)

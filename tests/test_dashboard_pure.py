@@ -208,3 +208,19 @@ def test_grid_pages_by_the_rows_that_fit_its_height():
     assert size == 10 and GRID_CHROME_PX + size * GRID_ROW_PX <= 540
     assert size in g.dashGridOptions["paginationPageSizeSelector"]  # the selector shows the size in use
     assert len(g.rowData) == 195 and g.rowData[0]["code"] == "000"
+
+
+def test_sum_by_is_pandas_groupby_sum():
+    """queries._sum_by (the ranking's group sums in Python) gives groupby's rows, order and dtypes."""
+    import numpy as np
+    import pandas as pd
+
+    from dashboard import queries as Q
+
+    df = pd.DataFrame({"k": pd.Series(["b", "a", "b", None, "c"], dtype="str"),
+                       "n": pd.Series(["B", "A", "B", "X", None], dtype="str"),
+                       "i": np.array([1, 2, 3, 4, 5], dtype="int64"), "x": [0.5, np.nan, 1.25, 2.0, 3.0],
+                       "m": pd.array([1, None, 2, 3, 4], dtype="Int64")})
+    for frame in (df, df.iloc[:0]):
+        want = frame.groupby(["k", "n"], as_index=False)[["i", "x", "m"]].sum()
+        pd.testing.assert_frame_equal(Q._sum_by(frame, "k", "n", ("i", "x", "m")), want, check_exact=True)

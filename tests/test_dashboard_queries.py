@@ -131,3 +131,20 @@ def test_reference_sources_from_the_loaded_ref_tables_match_the_csv_files(wh):
     assert len(want) > 10
     assert {(r.file, r.source_url): r.rows for r in got.itertuples()} == dict(want)
     assert list(got["file"]) == sorted(got["file"])
+
+
+def test_a_caller_writing_to_a_cached_frame_leaves_the_cache_as_it_was(wh):
+    """Hits are shallow copies (copy-on-write): writing a column or a cell copies the data, the cache keeps its own."""
+    scope = Q.viewer_scope()
+    f = Filters(as_of="2019Q2")
+    first = Q.schedule(f, scope, "people")
+    expected = first.copy(deep=True)
+    first.loc[0, "plan"] = -1
+    first["actual"] = 0
+    first["extra"] = 1
+    again = Q.schedule(f, scope, "people")
+    assert again.equals(expected) and list(again.columns) == list(expected.columns)
+    info = Q.village_info(_raw(wh, "SELECT min(village_code) FROM dim_village")[0][0], scope)
+    hist = Q.village_history(f, info["village_code"], scope)
+    hist.iloc[:, 0] = None
+    assert not Q.village_history(f, info["village_code"], scope).iloc[:, 0].isna().any()

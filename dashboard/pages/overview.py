@@ -72,11 +72,7 @@ def layout(**query):
 
 def _county_picker(f: Filters, counties, lang: str):
     """Keyboard route to a county: type or choose one, Enter opens its page (the map and ranking need a mouse)."""
-    c = counties[counties["is_poverty_county"].fillna(False).astype(bool)]
-    if f.prefecture:
-        c = c[c["prefecture_code"] == f.prefecture]
-    dd = C._dd(f"{P}-county", t("go_county", lang), [{"label": n, "value": k} for k, n in
-                                                     zip(c["county_code"], c["county_name"])], None, lang=lang)
+    dd = C._dd(f"{P}-county", t("go_county", lang), C.county_options(counties, f.prefecture), None, lang=lang)
     dd.children[1].placeholder = t("go_county_ph", lang)
     dd.className += " ctl-county"
     return dd
