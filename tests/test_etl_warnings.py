@@ -217,9 +217,10 @@ def _texts(component) -> str:
                 walk(x)
         elif isinstance(c, str):
             out.append(c)
-        elif hasattr(c, "to_plotly_json"):
-            j = c.to_plotly_json()["props"]
+        elif hasattr(c, "to_plotly_json") or isinstance(c, dict) and "namespace" in c:  # (or as JSON)
+            j = c.to_plotly_json()["props"] if hasattr(c, "to_plotly_json") else c["props"]
             walk(j.get("children"))
+            walk(j.get("data") if isinstance(j.get("data"), dict) else None)  # a deferred grid (components.deferred)
             for k in ("href", "rowData"):
                 if k in j:
                     out.append(json.dumps(j[k], ensure_ascii=False, default=str))

@@ -36,13 +36,13 @@
     return performance.now() - drawnAt;
   }
 
-  // polls `test` every 50 ms (at most `capMs`); resolves when it holds
+  // polls `test` every 50 ms (at most `capMs`), first in a task after the caller's; resolves when it holds
   function until(test, capMs) {
     var t0 = performance.now();
     return new Promise(function (resolve) {
-      (function check() {
+      setTimeout(function check() {
         if (test() || performance.now() - t0 > capMs) { resolve(); } else { setTimeout(check, 50); }
-      })();
+      }, 0);
     });
   }
 
