@@ -63,6 +63,7 @@ def shell():
 
 def create_app() -> dash.Dash:
     web.load_ag_grid_when_used()
+    web.drop_babel_polyfill()
     app = App(
         __name__,
         use_pages=True,

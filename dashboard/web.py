@@ -114,6 +114,17 @@ def load_ag_grid_when_used() -> None:
             res["dynamic"] = True
 
 
+def drop_babel_polyfill() -> None:
+    """Before the app is built: Dash's @babel/polyfill (core-js 2 for old browsers, ~80 ms to evaluate, the
+    largest script before the first render) is left out of the page. Of it the bundles need only
+    regeneratorRuntime (their lazy-component loaders), which assets/regenerator-runtime.js defines."""
+    from dash import _dash_renderer
+
+    for dep in _dash_renderer._js_dist_dependencies:
+        for urls in (*dep["relative_package_path"].values(), *dep["external_url"].values()):
+            urls[:] = [u for u in urls if "polyfill@" not in u]
+
+
 def lazy_script_metas(app: dash.Dash) -> str:
     """<meta> tags with the two bundles' URLs, stamped as Dash stamps its own (cached for a year, renamed
     when the file changes)."""

@@ -1,4 +1,4 @@
-"""plotly.js and AG Grid are not scripts of the page (its first render waits for every script in it): the page
+"""plotly.js, AG Grid and Dash's polyfill are not scripts of the page (its first render waits for every script in it): the page
 names their stamped URLs in meta tags and assets/lazy_scripts.js loads each when the first chart or grid mounts
 (that charts and grids then draw is checked in the browser tests: test_page_load, test_browser_dashboard).
 Nor is the map geometry part of the layout: the browser fetches it from a fingerprinted URL when a map draws."""
@@ -15,6 +15,10 @@ def test_the_page_loads_neither_plotly_nor_ag_grid_and_names_both_for_later(demo
     scripts = re.findall(r'<script[^>]* src="([^"]+)"', page)
     assert scripts and not [s for s in scripts if "plotly-gansu" in s or "plotly.min" in s or "dash_ag_grid" in s], scripts
     assert any("lazy_scripts.js" in s for s in scripts)
+    # nor Dash's @babel/polyfill (~80 ms of evaluation): only its regeneratorRuntime is used, from an asset
+    assert not [s for s in scripts if "polyfill" in s], scripts
+    (runtime,) = [s for s in scripts if "regenerator-runtime.js" in s]
+    assert b"regeneratorRuntime = runtime" in c.get(runtime).get_data()
     metas = dict(re.findall(r'<meta name="gansu-lazy-([a-z-]+)" content="([^"]+)">', page))
     assert set(metas) == {"plotly", "ag-grid"}
     bodies = {}
