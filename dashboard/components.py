@@ -227,8 +227,8 @@ def graph_card(chart: str, graph_id: str, lang: str, extra=None, height: int = 4
                cls: str = "", figure: dict | None = None, defer: bool | str = False):
     """A chart with its tools. `figure` comes with the page; a map's figure is attached in the browser.
     `defer`: a chart below the fold, drawn when it nears the screen or the browser is idle (`deferred`);
-    "soon": right after the page's first render, in a task of its own (a page whose map is drawn in its first
-    render: assets/defer.js knows that render is drawn once the map's empty plot is)."""
+    "soon": right after the page's first render, in a task of its own (the chart beside the page's first one:
+    assets/defer.js knows that render is drawn once every chart in it is)."""
     cfg = dict(graph_config(lang), **(config or {}))
     graph = dcc.Graph(id=graph_id, config=cfg, style={"height": f"{height}px"},
                       **({"figure": figure} if figure is not None else {}))

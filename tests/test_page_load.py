@@ -13,13 +13,15 @@ import pytest
 
 from tests.conftest import serving
 
-# before any script of the page: for each graph, the task in which it first holds traces (a task number is
-# taken at the first mutation seen after the previous number's timer ran: graphs drawn in one task share it)
+# before any script of the page: for each graph, the task in which it is first in the page (__seen) and first
+# holds traces (__draws) (a task number is taken at the first mutation seen after the previous number's timer ran:
+# graphs drawn in one task share it)
 DRAWS_JS = """
-window.__draws = {}; window.__task = 0; var open = false;
+window.__draws = {}; window.__seen = {}; window.__task = 0; var open = false;
 new MutationObserver(function () {
   if (!open) { open = true; window.__task++; setTimeout(function () { open = false; }, 0); }
   document.querySelectorAll('.dash-graph[id]').forEach(function (g) {
+    if (!(g.id in window.__seen)) { window.__seen[g.id] = window.__task; }
     var gd = g.querySelector('.js-plotly-plot');
     if (!gd || !gd.data || !gd.data.length || g.id in window.__draws) { return; }
     window.__draws[g.id] = {task: window.__task, traces: gd.data.map(function (t) { return t.name || t.type; }),
@@ -29,7 +31,7 @@ new MutationObserver(function () {
 """
 
 COUNTY = "622926"
-PAGES = {  # url: (charts drawn right after the first render, charts below the fold, the map)
+PAGES = {  # url: (charts at the top: the first in the first render, the other right after; below the fold; the map)
     f"/county/{COUNTY}": (("co-schedule", "co-pathways"), ("co-breakdown", "co-history"), "co-vmap"),
     "/": (("ov-schedule", "ov-ranking"), ("ov-pathways",), "ov-map"),
 }
@@ -39,6 +41,9 @@ PAGES = {  # url: (charts drawn right after the first render, charts below the f
 def duo(tiny_warehouse, dash_duo):
     with serving(dash_duo, tiny_warehouse) as d:
         d.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": DRAWS_JS})
+        # Lighthouse's desktop screen: what is "below the fold" below
+        d.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                 {"width": 1350, "height": 940, "deviceScaleFactor": 1, "mobile": False})
         yield d
 
 
@@ -71,6 +76,9 @@ def test_charts_below_the_fold_are_drawn_after_the_first_render_as_sent(duo, url
     # each chart in a task of its own: the top charts and the map one after another, the rest later
     tasks = [draws[g]["task"] for g in (*soon, map_, *below)]
     assert len(set(tasks)) == len(tasks), f"charts drawn in one task: {draws}"
+    # the map is below the fold: it is not in the page until the charts on screen are drawn
+    seen = duo.driver.execute_script("return window.__seen")
+    assert seen[map_] > max(draws[g]["task"] for g in soon), (seen, draws)
     # the map's geometry (fetched when it first draws, not in the layout) is on it from its first drawing
     assert max(draws[map_]["shapes"]) == (87 if url == "/" else 1), draws[map_]
     if url == "/":

@@ -1,7 +1,8 @@
 // Work nobody sees at first paint waits (components.deferred, graph_card(defer=True), the maps): a chart below
 // the fold is drawn when it comes near the screen, or else once the page has settled, in the browser's idle time,
-// one per idle period, so the page's first render is not one long task and the first seconds stay free. The maps
-// and the charts at the top of a page with a map (defer="soon") are drawn right after the first render, one a task.
+// one per idle period, so the page's first render is not one long task and the first seconds stay free (the maps
+// are below the fold). A page's first chart is in its first render; the others at its top (defer="soon") are drawn
+// right after it, one a task.
 // A component that only matters once used (the follow-up form's long target list, whose search index costs
 // ~100 ms) gets its data at the first pointer, focus or key inside it.
 (function () {
@@ -53,7 +54,7 @@
     return gd ? !!(gd._fullLayout && gd.data && gd.data.length) : !!(el && el.children.length);
   }
 
-  // the charts drawn right after the first render (the maps, graph_card(defer="soon")) come one a task, in turn:
+  // the charts drawn right after the first render (graph_card(defer="soon")) come one a task, in turn:
   // each waits for the first render and for the one before it to be drawn, so no two share a long task
   var soonChain = Promise.resolve();
   function soonTurn(key) {

@@ -87,7 +87,7 @@ def layout(code=None, **query):
         C.rule_text(county_filters, share, basis, basis_year, filters.as_of_date),
         html.Div(className="grid-2", children=[
             C.graph_card("schedule", f"{P}-schedule", lang, height=420, figure=chart("schedule"),
-                         extra=C.view_choice(P, url_filters), defer="soon"),
+                         extra=C.view_choice(P, url_filters)),
             C.graph_card("pathways", f"{P}-pathways", lang, height=420, figure=chart("pathways"), defer="soon"),
         ]),
         # the village grid has the page's width: its columns are readable at 1366 and 1920 px
@@ -96,7 +96,7 @@ def layout(code=None, **query):
                                grid(f"{P}-villages", vdf, cols, row_id="village_code", height=540, lang=lang,
                                     defer=True)])),
         html.Div(className="grid-2", children=[
-            C.graph_card("village_map", f"{P}-vmap", lang, height=540, config=geo_config()),
+            C.graph_card("village_map", f"{P}-vmap", lang, height=540, config=geo_config(), defer=True),
             C.graph_card("breakdown", f"{P}-breakdown", lang, height=figures.BREAKDOWN_HEIGHT,
                          figure=chart("breakdown", figures.BREAKDOWN_HEIGHT), defer=True),
         ]),
@@ -130,7 +130,7 @@ def _to_village(code, data):
     return f"/village/{code}", Filters.parse(data or {}).to_search() or ""
 
 
-# one callback per input: the grid comes after the map (grid(defer=True)), and Dash reports an error for a
+# one callback per input: the grid and the map come after the first render (defer=True), and Dash reports an error for a
 # callback one of whose inputs is not in the page yet
 @callback(
     Output(LOCATION, "pathname", allow_duplicate=True),

@@ -47,7 +47,7 @@ def layout(**query):
         C.rule_text(filters, share, basis, basis_year, filters.as_of_date),
         html.Div(className="grid-2", children=[
             C.graph_card("schedule", f"{P}-schedule", lang, height=440, figure=figure_or_message("schedule", filters),
-                         extra=C.view_choice(P, url_filters), defer="soon"),
+                         extra=C.view_choice(P, url_filters)),
             html.Div([
                 C.graph_card("ranking", f"{P}-ranking", lang, height=440, cls="scroll",
                              figure=figure_or_message("ranking", filters), defer="soon"),
@@ -60,7 +60,7 @@ def layout(**query):
             dcc.Dropdown(id=f"{P}-metric", value=url_filters.metric, clearable=False, searchable=False, style={"minWidth": "320px"},
                          options=[{"label": t(f"m_{m}", lang), "value": m} for m in METRICS], **C.dd_text(lang)),
             html.Span(t("map_click_hint", lang), className="hint"),
-        ])),
+        ]), defer=True),  # below the fold at 1350 x 940: drawn as it nears the screen, or once the page is idle
         C.graph_card("pathways", f"{P}-pathways", lang, height=460, figure=figure_or_message("pathways", filters),
                      defer=True),
         # the map without geometry: the browser attaches the boundaries sent once per visit
@@ -98,7 +98,7 @@ url_sync(P, {"prefecture": f"{P}-prefecture", "ctype": f"{P}-ctype", "deep": f"{
 attach_geometry(f"{P}-map-raw", f"{P}-map")
 
 
-# one callback per input: the ranking chart comes after the map (defer="soon"), and Dash reports an error for a
+# one callback per input: the ranking chart comes after the first render (defer="soon"), the map later (defer), and Dash reports an error for a
 # callback one of whose inputs is not in the page yet
 @callback(
     Output(LOCATION, "pathname", allow_duplicate=True),
