@@ -21,7 +21,7 @@ from dashboard.exports import neutralise
 from dashboard.facts import EA_FONT, LATIN_FONT, MAP_MEASURE, Facts, report_inputs
 from dashboard.figures import year_label
 from dashboard.filters import LEVELS
-from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_number, fmt_pct, t
+from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_number, fmt_pct, t, value_label
 from dashboard.quarter import Quarter
 
 MAX_VILLAGE_ROWS = 300
@@ -383,7 +383,7 @@ def targets_section(d, doc, fx: Facts) -> None:
     else:
         _table(doc, [t(k, lang) for k in ("tg_f_sector", "tg_col_id", "tg_col_quote", "tg_col_target", "tg_col_latest",
                                           "tg_col_deadline", "tg_col_now", "tg_col_ahead", "tg_col_units_behind")],
-               [[r.sector, r.target_id, r.quote, f"{fmt_number(r.target, lang)} {r.unit}",
+               [[value_label(r.sector, lang), r.target_id, r.quote, f"{fmt_number(r.target, lang)} {value_label(r.unit, lang)}",
                  fmt_number(r.latest, lang) if r.latest == r.latest else "—", str(r.deadline)[:10],
                  t(f"tg_now_{r.status}", lang), t(f"tg_ahead_{r.ahead}", lang), fmt_int(r.units_behind)]
                 for r in due.itertuples()])

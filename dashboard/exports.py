@@ -102,9 +102,9 @@ OVERRIDES: dict[str, dict[str, tuple[str, str]]] = {
 }
 # plan targets (/targets: dashboard.charts target_*)
 _TARGETS = {
-    "target_id": ("tg_col_id", "code"), "sector": ("tg_f_sector", "text"), "section": ("tg_col_section", "text"),
+    "target_id": ("tg_col_id", "code"), "sector": ("tg_f_sector", "label:hv_"), "section": ("tg_col_section", "text"),
     "level": ("tg_col_level", "text"), "kind": ("tg_col_kind", "text"), "target": ("tg_col_target", "float"),
-    "unit": ("tg_col_unit", "text"), "deadline": ("tg_col_deadline", "date"), "latest": ("tg_col_latest", "float"),
+    "unit": ("tg_col_unit", "label:hv_"), "deadline": ("tg_col_deadline", "date"), "latest": ("tg_col_latest", "float"),
     "latest_date": ("tg_col_latest_date", "date"), "expected": ("tg_col_expected", "float"),
     "ratio": ("tg_col_ratio", "pct1"), "status": ("tg_col_now", "label:tg_now_"),
     "ahead": ("tg_col_ahead", "label:tg_ahead_"), "pace_ratio": ("tg_col_pace", "pct1"),

@@ -13,7 +13,7 @@ from dashboard.docx_report import properties
 from dashboard.exports import neutralise
 from dashboard.facts import EA_FONT, LATIN_FONT, MAP_MEASURE, Facts, behind_counties, facts, report_inputs
 from dashboard.filters import LEVELS
-from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_number, fmt_pct, t
+from dashboard.i18n import fmt_count, fmt_date, fmt_int, fmt_number, fmt_pct, t, value_label
 from dashboard.quarter import Quarter
 
 KPI_PT = {"zh": 44, "en": 30}  # a KPI's figure; English counts are longer ("120,732 people"): one line either way
@@ -242,7 +242,7 @@ def targets_slide(s, fx: Facts, unit, prs) -> None:
         return
     _table(s, unit, [t(k, lang) for k in ("tg_f_sector", "tg_col_id", "tg_col_target", "tg_col_latest",
                                           "tg_col_deadline", "tg_col_now", "tg_col_ahead", "tg_col_units_behind")],
-           [[r.sector, r.target_id, f"{fmt_number(r.target, lang)} {r.unit}",
+           [[value_label(r.sector, lang), r.target_id, f"{fmt_number(r.target, lang)} {value_label(r.unit, lang)}",
              fmt_number(r.latest, lang) if r.latest == r.latest else "—", str(r.deadline)[:10],
              t(f"tg_now_{r.status}", lang), t(f"tg_ahead_{r.ahead}", lang), fmt_int(r.units_behind)]
             for r in due.head(TARGET_ROWS).itertuples()], unit * 9, size=11)

@@ -17,6 +17,7 @@ import pytest
 
 from dashboard import db, settings
 from dashboard import queries as Q
+from dashboard.i18n import t
 from tests.test_export_safety import post_download
 
 
@@ -151,3 +152,29 @@ def test_xlsx_has_title_rows_and_a_notes_sheet(client, demo_warehouse):
     generated = dt.datetime.fromisoformat(info["生成时间"])
     assert generated.utcoffset() == dt.timedelta(hours=8)
     assert abs((generated - before).total_seconds()) < 120
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_targets_table_and_its_download_give_sector_and_unit_in_the_page_language(client, tiny_warehouse, lang):
+    """The catalog writes units in English and sectors in Chinese (data/reference/plan_targets.csv): a Chinese
+    page shows neither an English unit nor, in English, a Chinese sector; the file says what the screen says."""
+    _use(tiny_warehouse)
+    from dashboard.pages import targets
+
+    query = {"as_of": "2019Q4", "lang": lang}
+    grid = _find(targets.layout(**query), "tg-table")
+    assert len(grid.rowData) > 200
+    cjk, word = re.compile(r"[\u4e00-\u9fff]"), re.compile(r"[A-Za-z]{2,}")
+    units = {r["unit"] for r in grid.rowData if r["unit"] not in ("", "—")}  # — : no unit
+    sectors = {r["sector"] for r in grid.rowData}
+    if lang == "zh":
+        assert len(units) > 50 and not [u for u in units if word.search(u)], units
+        assert all(cjk.search(s) for s in sectors), sectors
+    else:
+        assert all(word.search(u) and not cjk.search(u) for u in units), units
+        assert len(sectors) > 15 and not [s for s in sectors if cjk.search(s)], sectors
+    _, raw = post_download(client, "targets", "csv", {}, query)
+    rows = {r[t("tg_col_id", lang)]: r for r in _csv(raw)}
+    for r in grid.rowData:
+        assert rows[r["target_id"]][t("tg_col_unit", lang)] == r["unit"].replace("—", "")
+        assert rows[r["target_id"]][t("tg_f_sector", lang)] == r["sector"]

@@ -11,7 +11,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from dashboard import charts, followups, targets, web
 from dashboard import components as C
 from dashboard import queries as Q
-from dashboard.i18n import fmt_number, fmt_pct, t
+from dashboard.i18n import fmt_number, fmt_pct, t, value_label
 from dashboard.pagekit import LOCATION, figure_or_message, grid, page_start, page_state, safe_layout
 
 dash.register_page(__name__, path="/targets", name="targets", title="甘肃省脱贫攻坚进度监测 · 目标任务", order=1)
@@ -81,7 +81,7 @@ def layout(**query):
             *C.filter_bar(filters, Q.prefectures(scope), Q.counties(scope), Q.quarters(), prefix=P,
                           fields=("prefecture", "as_of"), show_county=True).children,
             _dd(f"{P}-sector", t("tg_f_sector", lang), [{"label": t("all", lang), "value": allv}]
-                + [{"label": s, "value": s} for s in sorted(set(cat["sector"]))], view.get("sector", allv)),
+                + [{"label": value_label(s, lang), "value": s} for s in sorted(set(cat["sector"]))], view.get("sector", allv)),
             _dd(f"{P}-status", t("tg_f_status", lang), [{"label": t("all", lang), "value": allv}]
                 + [{"label": t(f"tg_now_{s}", lang), "value": s} for s in targets.NOW], view.get("status", allv)),
             _dd(f"{P}-year", t("tg_f_year", lang), [{"label": t("all", lang), "value": allv}]
@@ -115,6 +115,7 @@ def table(summ, view: dict, f, scope, meta):
         s = s[s["deadline_year"].astype("string") == view["year"]]
     rev = targets.revisions(charts.target_catalog(f), lang)
     rows = s.assign(
+        sector=s["sector"].map(lambda v: value_label(v, lang)), unit=s["unit"].map(lambda v: value_label(v, lang)),
         target_fmt=s["target"].map(lambda v: _num(v, lang)), latest_fmt=s["latest"].map(lambda v: _num(v, lang)),
         expected_fmt=s["expected"].map(lambda v: _num(v, lang)),
         deadline_s=s["deadline"].astype("string").str[:10],
@@ -157,12 +158,12 @@ def detail(target_id: str, url_filters, f, scope, meta, cat) -> list:
     units = charts.target_units(f, scope, target_id)
     behind = units[units["status"].isin(targets.BEHIND)] if not units.empty else units
     facts = [
-        html.H3(f"{target_id} · {r['sector']}", id="tg-detail-title"),
+        html.H3(f"{target_id} · {value_label(r['sector'], lang)}", id="tg-detail-title"),
         html.Blockquote(r["quote"], className="quote", id="tg-quote"),
         html.Div(className="facts", children=[
             html.Span([t("tg_col_section", lang), t("colon", lang), html.B(r["section"])]),
             html.Span([t("tg_col_document", lang), t("colon", lang), html.B(r["document"])]),
-            html.Span([t("tg_col_target", lang), t("colon", lang), html.B(f"{_num(r['value'], lang) or '—'} {r['unit']}")]),
+            html.Span([t("tg_col_target", lang), t("colon", lang), html.B(f"{_num(r['value'], lang) or '—'} {value_label(r['unit'], lang)}")]),
             html.Span([t("tg_col_deadline", lang), t("colon", lang), html.B(str(r["deadline"])[:10])]),
             html.Span([t("tg_col_in_force", lang), t("colon", lang), html.B(t(f"tg_force_{r['in_force']}", lang))]),
         ]),
