@@ -556,9 +556,10 @@ def villages(f: Filters, county: str, scope: frozenset) -> pd.DataFrame:
                   v.planned_exit_year, CASE WHEN m.exited THEN m.actual_exit_year END AS actual_exit_year, m.incidence, m.remaining_households, m.remaining_people,
                   m.households_total, m.people_total, v.lon, v.lat
            FROM dim_village v LEFT JOIN mart_village_status m ON m.village_code = v.village_code AND m.as_of = $as_of
-           WHERE v.county_code = $county AND list_contains($scope, v.county_code)
+           WHERE v.county_code = $county AND $in_scope
            ORDER BY v.village_code""",
-        {"as_of": f.as_of_date, "county": county, "scope": sorted(scope)},
+        # one county: whether the viewer may see it is known here (list_contains on the scope cost ~1.5 ms)
+        {"as_of": f.as_of_date, "county": county, "in_scope": county in scope},
     )
 
 
@@ -614,10 +615,11 @@ def village_info(code: str, scope: frozenset) -> dict | None:
         # no actual exit year: that is a fact as of a quarter (village_history)
         """SELECT v.* EXCLUDE (actual_exit_year), c.county_name, c.prefecture_code, p.prefecture_name
            FROM dim_village v JOIN dim_county c USING (county_code) LEFT JOIN dim_prefecture p USING (prefecture_code)
-           WHERE v.village_code = $code AND list_contains($scope, v.county_code)""",
-        {"code": code, "scope": sorted(scope)},
+           WHERE v.village_code = $code""",
+        {"code": code},
     )
-    return None if df.empty else df.iloc[0].to_dict()
+    # the viewer's scope checked on the village's county here, not in SQL (list_contains cost ~1.5 ms)
+    return None if df.empty or df["county_code"].iloc[0] not in scope else df.iloc[0].to_dict()
 
 
 @cached
