@@ -161,7 +161,7 @@ def _component_json(obj) -> dict:
 
 
 def _json_default(obj):
-    if type(obj).to_plotly_json is Component.to_plotly_json:
+    if getattr(type(obj), "to_plotly_json", None) is Component.to_plotly_json:  # Series etc. have none
         return _component_json(obj)
     if hasattr(obj, "to_plotly_json"):
         return obj.to_plotly_json()

@@ -148,3 +148,16 @@ def test_a_caller_writing_to_a_cached_frame_leaves_the_cache_as_it_was(wh):
     hist = Q.village_history(f, info["village_code"], scope)
     hist.iloc[:, 0] = None
     assert not Q.village_history(f, info["village_code"], scope).iloc[:, 0].isna().any()
+
+
+def test_views_passing_through_the_cache_do_not_push_out_a_snapshots_data(wh, monkeypatch):
+    """Every county's rows of a quarter (cached(snapshot=True)) stay while the views' answers come and go."""
+    monkeypatch.setattr(Q.paths, "QUERY_CACHE_SIZE", 4)
+    scope = Q.viewer_scope()
+    Q.schedules(Filters(as_of="2019Q2"), scope)
+    matrix = [k for k in Q._snapshot_cache if k[1] == "_schedule_matrix"]
+    assert matrix
+    for q in ("2018Q1", "2018Q2", "2018Q3", "2018Q4", "2019Q1", "2019Q3", "2019Q4"):
+        for level in ("people", "villages", "counties"):
+            Q.schedule(Filters(as_of=q, level=level), scope, level)
+    assert len(Q._cache) <= 4 and all(k in Q._snapshot_cache for k in matrix)

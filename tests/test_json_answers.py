@@ -49,6 +49,15 @@ def test_every_page_answer_is_byte_for_byte_plotlys(answers):
         assert web.to_json(value) == to_json_plotly(value), page
 
 
+def test_page_answers_are_written_without_plotlys_fallback(answers, monkeypatch):
+    def fallback(value):
+        raise AssertionError("orjson failed on a page answer: plotly's writer walked it in Python")
+
+    monkeypatch.setattr(web.pj, "to_json_plotly", fallback)
+    for _page, value in answers:
+        web.to_json(value)
+
+
 def test_odd_values_fall_back_to_plotly_and_unsafe_characters_are_escaped():
     import datetime as dt
     import decimal
