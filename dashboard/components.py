@@ -295,15 +295,17 @@ def _cell(v):
 
 
 def grid_props(df, columns: list[dict], lang: str) -> dict:
-    """rowData, columnDefs (each column at least as wide as its longest cell, headers wrapped, never cut) and the
-    grid's own words in the UI language."""
+    """rowData, columnDefs (each column at least as wide as its longest cell, headers wrapped, never cut; the
+    grid's width shared out by AG Grid's own flex layout, so the columns do not move after the first paint as
+    they did under columnSize="responsiveSizeToFit") and the grid's own words in the UI language."""
     rows = [{k: _cell(v) for k, v in r.items()} for r in df.to_dict("records")]
     cols = []
     for c in columns:
         longest = max([_text_px(str(r.get(c["field"]) if r.get(c["field"]) is not None else ""))
                        for r in rows[:500]] or [0])
         width = int(min(max(longest, _head_px(str(c.get("headerName", ""))) + HEAD_CHROME_PX) + CELL_CHROME_PX, 320))
-        cols.append({"minWidth": max(width, 80), **c})
+        col = {"minWidth": max(width, 80), **c}
+        cols.append({"flex": col["minWidth"], **col})  # the grid's width shared out in that proportion
     return {"rowData": rows, "columnDefs": cols,
             "getLocaleText": GRID_LOCALE_ZH if lang != "en" else None}
 

@@ -255,7 +255,6 @@ def grid(id_, df, columns: list[dict], row_id: str | None = None, height: int = 
     box = html.Div(style={"minHeight": f"{height}px"}, children=dag.AgGrid(
         id=id_, rowData=props["rowData"], columnDefs=props["columnDefs"],
         defaultColDef=C.GRID_COL_DEFAULTS,
-        columnSize="responsiveSizeToFit",
         dashGridOptions={"pagination": True, "paginationPageSize": page_size, "animateRows": False,
                          "paginationPageSizeSelector": sorted({page_size, 20, 50, 100}),
                          "enableCellTextSelection": True,

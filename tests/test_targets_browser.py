@@ -2,6 +2,7 @@
 The tiny warehouse with the real catalog and a synthetic quarterly series for every assessable target
 (tests/targets_support.py); expected counts come from the catalog file, not from the page's code."""
 
+import re
 import shutil
 import time
 
@@ -96,3 +97,16 @@ def test_revision_shows_both_figures_and_which_is_in_force(served):
     assert "710,000" in duo.find_element("#tg-revision").text
     assert "已被修订" in duo.find_element("#tg-detail").text
     assert duo.get_logs() == []
+
+
+def test_in_english_the_sector_is_english_and_not_cut(served):
+    """The catalog names sectors in Chinese; the English table gives them in English, in a column wide enough."""
+    duo = served
+    duo.driver.get(duo.server_url + "/targets?lang=en")
+    duo.wait_for_element('#tg-table .ag-cell[col-id="sector"]', timeout=20)
+    js = ("return [...document.querySelectorAll('#tg-table .ag-cell[col-id=\"sector\"]')]"
+          ".map(c => c.querySelector('.ag-cell-value') || c).map(c => [c.innerText, c.scrollWidth > c.clientWidth + 1])")
+    _wait(duo, lambda: duo.driver.execute_script(js))
+    cells = duo.driver.execute_script(js)
+    assert cells and not [v for v, _ in cells if re.search(r"[\u4e00-\u9fff]", v)], cells
+    assert not [v for v, cut in cells if cut], cells
