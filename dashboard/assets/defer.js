@@ -54,11 +54,23 @@
     return gd ? !!(gd._fullLayout && gd.data && gd.data.length) : !!(el && el.children.length);
   }
 
+  // after the next frame is painted (or 100 ms, for a tab in the background), in a task of its own
+  function afterPaint() {
+    return new Promise(function (resolve) {
+      var done = false;
+      function go() { if (!done) { done = true; setTimeout(resolve, 0); } }
+      requestAnimationFrame(go);
+      setTimeout(go, 100);
+    });
+  }
+
   // the charts drawn right after the first render (graph_card(defer="soon")) come one a task, in turn:
-  // each waits for the first render and for the one before it to be drawn, so no two share a long task
+  // each waits for the first render (and its paint) and for the one before it to be drawn, so no two share a
+  // long task
   var soonChain = Promise.resolve();
   function soonTurn(key) {
-    var mine = soonChain.then(function () { return until(function () { return sinceFirstRender() >= 0; }, 10000); });
+    var mine = soonChain.then(function () { return until(function () { return sinceFirstRender() >= 0; }, 10000); })
+      .then(afterPaint);
     soonChain = mine.then(function () { return until(function () { return drawn(key); }, 3000); });
     return mine;
   }
