@@ -305,6 +305,8 @@ def grid_props(df, columns: list[dict], lang: str) -> dict:
                        for r in rows[:500]] or [0])
         width = int(min(max(longest, _head_px(str(c.get("headerName", ""))) + HEAD_CHROME_PX) + CELL_CHROME_PX, 320))
         col = {"minWidth": max(width, 80), **c}
+        if "maxWidth" in col:  # a cap never cuts the column's longest cell (in either language)
+            col["maxWidth"] = max(col["maxWidth"], col["minWidth"])
         cols.append({"flex": col["minWidth"], **col})  # the grid's width shared out in that proportion
     return {"rowData": rows, "columnDefs": cols,
             "getLocaleText": GRID_LOCALE_ZH if lang != "en" else None}

@@ -130,8 +130,8 @@ def _to_village(code, data):
     return f"/village/{code}", Filters.parse(data or {}).to_search() or ""
 
 
-# one callback per input: the grid and the map come after the first render (defer=True), and Dash reports an error for a
-# callback one of whose inputs is not in the page yet
+# one callback per input: the grid and the map come after the first render (defer=True), and Dash reports an
+# error for a callback one of whose inputs is not in the page yet
 @callback(
     Output(LOCATION, "pathname", allow_duplicate=True),
     Output(LOCATION, "search", allow_duplicate=True),

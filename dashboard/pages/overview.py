@@ -98,8 +98,8 @@ url_sync(P, {"prefecture": f"{P}-prefecture", "ctype": f"{P}-ctype", "deep": f"{
 attach_geometry(f"{P}-map-raw", f"{P}-map")
 
 
-# one callback per input: the ranking chart comes after the first render (defer="soon"), the map later (defer), and Dash reports an error for a
-# callback one of whose inputs is not in the page yet
+# one callback per input: the ranking chart comes after the first render (defer="soon"), the map later
+# (defer), and Dash reports an error for a callback one of whose inputs is not in the page yet
 @callback(
     Output(LOCATION, "pathname", allow_duplicate=True),
     Output(LOCATION, "search", allow_duplicate=True),

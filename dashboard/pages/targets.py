@@ -129,7 +129,7 @@ def table(summ, view: dict, f, scope, meta):
        "now_label", "ahead_label", "units_behind", "force_label", "revision", "data_label", "status"]]
     cols = [
         {"field": "target_id", "headerName": t("tg_col_id", lang), "minWidth": 200},
-        {"field": "sector", "headerName": t("tg_f_sector", lang), "maxWidth": 110 if lang == "zh" else 200},
+        {"field": "sector", "headerName": t("tg_f_sector", lang), "maxWidth": 110},
         {"field": "deadline_s", "headerName": t("tg_col_deadline", lang), "maxWidth": 130},
         {"field": "quote", "headerName": t("tg_col_quote", lang), "minWidth": 260, "tooltipField": "quote"},
         {"field": "target_fmt", "headerName": t("tg_col_target", lang)},
