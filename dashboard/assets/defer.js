@@ -83,14 +83,18 @@
     return new Promise(function (resolve) {
       var done = false;
       var waiting = false;
+      var near = false;  // the slot came near the screen: drawn as soon as the first render is (not in idle time)
       var io = null;
       function go(idle) {
-        if (done || waiting) { return; }
+        if (done) { return; }
+        near = near || !idle;
         var t = sinceFirstRender();
-        var wait = t < 0 ? 100 : idle ? QUIET_MS - t : 0;
+        var wait = t < 0 ? 100 : near ? 0 : QUIET_MS - t;
         if (wait > 0) {
-          waiting = true;
-          setTimeout(function () { waiting = false; go(idle); }, wait);
+          if (!waiting) {
+            waiting = true;
+            setTimeout(function () { waiting = false; go(true); }, wait);
+          }
           return;
         }
         done = true;
