@@ -622,6 +622,16 @@ def village_info(code: str, scope: frozenset) -> dict | None:
     return None if df.empty or df["county_code"].iloc[0] not in scope else df.iloc[0].to_dict()
 
 
+def _village_county_in_scope(code: str, scope: frozenset) -> str | None:
+    """The county a village's rows must carry to be shown: its code's first 6 digits (the ETL rejects a village
+    whose code does not start with its county's, and a household takes its village's county), if in the
+    scope; else None, which matches no row. Rows are then filtered on `county_code = $county`: a viewer
+    sees only rows of a county in scope even if that rule were broken (list_contains over the scope on every
+    scanned row cost ~1.4 ms of the households query and ~4 ms of the history at 10x)."""
+    county = str(code)[:6]
+    return county if county in scope else None
+
+
 @cached
 def village_history(f: Filters, code: str, scope: frozenset) -> pd.DataFrame:
     """The village's quarters up to the as-of quarter; its actual exit year only once exited by then."""
@@ -630,9 +640,9 @@ def village_history(f: Filters, code: str, scope: frozenset) -> pd.DataFrame:
                   m.remaining_people, m.exited_people_this_year, m.returned_households, m.incidence,
                   m.exited, m.behind_schedule, CASE WHEN m.exited THEN m.actual_exit_year END AS actual_exit_year
            FROM mart_village_status m JOIN mart_snapshot s USING (as_of)
-           WHERE m.village_code = $code AND list_contains($scope, m.county_code) AND m.as_of <= $as_of
+           WHERE m.village_code = $code AND m.county_code = $county AND m.as_of <= $as_of
            ORDER BY m.as_of""",
-        {"as_of": f.as_of_date, "code": code, "scope": sorted(scope)},
+        {"as_of": f.as_of_date, "code": code, "county": _village_county_in_scope(code, scope)},
     )
 
 
@@ -647,9 +657,9 @@ def households(f: Filters, village: str, scope: frozenset, pii: bool = False) ->
                    {id_number} AS head_id_number, household_size,
                    household_attribute, main_cause, pathways, planned_exit_year, status, exit_date
             FROM fct_household_snapshot
-            WHERE as_of = $as_of AND village_code = $village AND list_contains($scope, county_code)
+            WHERE as_of = $as_of AND village_code = $village AND county_code = $county
             ORDER BY household_id""",
-        {"as_of": f.as_of_date, "village": village, "scope": sorted(scope)},
+        {"as_of": f.as_of_date, "village": village, "county": _village_county_in_scope(village, scope)},
     )
 
 

@@ -161,3 +161,21 @@ def test_views_passing_through_the_cache_do_not_push_out_a_snapshots_data(wh, mo
         for level in ("people", "villages", "counties"):
             Q.schedule(Filters(as_of=q, level=level), scope, level)
     assert len(Q._cache) <= 4 and all(k in Q._snapshot_cache for k in matrix)
+
+
+def test_a_villages_households_and_history_only_for_a_scope_holding_its_county(wh):
+    f = Q.resolve(Filters())
+    village, county = _raw(wh, """SELECT village_code, county_code FROM fct_household_snapshot
+                                  WHERE as_of = ? ORDER BY village_code LIMIT 1""", (f.as_of_date,))[0]
+    (n_hh,), = _raw(wh, "SELECT count(*) FROM fct_household_snapshot WHERE as_of = ? AND village_code = ?",
+                    (f.as_of_date, village))
+    (n_q,), = _raw(wh, "SELECT count(*) FROM mart_village_status WHERE village_code = ? AND as_of <= ?",
+                   (village, f.as_of_date))
+    others = frozenset(Q.viewer_scope()) - {county}
+    assert n_hh and n_q and others
+    for scope in (frozenset({county}), frozenset(Q.viewer_scope())):
+        assert (len(Q.households(f, village, scope)), len(Q.village_history(f, village, scope))) == (n_hh, n_q)
+    for scope in (others, frozenset()):
+        assert Q.households(f, village, scope).empty and Q.village_history(f, village, scope).empty
+    # a code naming another county's village under an in-scope prefix finds nothing either
+    assert Q.households(f, county + "999999", frozenset({county})).empty
